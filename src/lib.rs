@@ -1,0 +1,84 @@
+//! greenery: Python's gevent and greenlet, for Rust.
+//!
+//! A single-threaded coroutine runtime on a mio reactor, with gevent's scheduling order.
+//!
+//! # A tour
+//!
+//! [`run`] drives a main future and every task spawned under it on the calling thread.
+//! [`spawn`] only schedules a task: it first runs when the spawner yields or blocks, and tasks
+//! start in spawn order. [`yield_now`] (gevent's `sleep(0)`) goes to the back of the FIFO run
+//! queue, so yielding tasks alternate strictly:
+//!
+//! ```
+//! use std::{cell::RefCell, rc::Rc};
+//!
+//! let log = Rc::new(RefCell::new(Vec::new()));
+//! greenery::run({
+//!     let log = log.clone();
+//!     async move {
+//!         let worker = |name: &'static str| {
+//!             let log = log.clone();
+//!             async move {
+//!                 for i in 0..2 {
+//!                     log.borrow_mut().push(format!("{name}{i}"));
+//!                     greenery::yield_now().await;
+//!                 }
+//!             }
+//!         };
+//!         let a = greenery::spawn(worker("a"));
+//!         let b = greenery::spawn(worker("b"));
+//!         greenery::joinall([a, b]).await;
+//!     }
+//! });
+//! assert_eq!(*log.borrow(), ["a0", "b0", "a1", "b1"]);
+//! ```
+//!
+//! A [`JoinHandle`] is a future of the task's result; a panic inside a task is caught and
+//! delivered as [`JoinError::Panicked`]; [`JoinHandle::kill`] drops the task where it waits,
+//! running its destructors. Timers ([`time::sleep`], [`time::timeout`]) fire in deadline order.
+//!
+//! ```
+//! use std::time::Duration;
+//! use greenery::time::{sleep, timeout};
+//!
+//! greenery::run(async {
+//!     let slow = greenery::spawn(async {
+//!         sleep(Duration::from_secs(60)).await;
+//!         "never"
+//!     });
+//!     assert!(timeout(Duration::from_millis(10), greenery::spawn(async {
+//!         sleep(Duration::from_secs(60)).await
+//!     })).await.is_err());
+//!     slow.kill();
+//!     assert!(slow.await.unwrap_err().is_killed());
+//! });
+//! ```
+//!
+//! When the main future waits for something that nothing can ever provide, [`run`] does not
+//! hang: it panics with gevent's [`LoopExit`] ("This operation would block forever"), naming
+//! the blocked tasks; [`try_run`] returns it as an error.
+//!
+//! ```
+//! let err = greenery::try_run(async {
+//!     let never = greenery::task::Builder::new().spawn_unstarted(async {});
+//!     never.await
+//! });
+//! assert!(err.is_err());
+//! ```
+//!
+//! See `docs/scheduling.md` for the scheduling rules and where greenery differs from gevent.
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+pub mod runtime;
+pub mod time;
+
+pub use runtime::{
+    catch_loop_exit, idle, joinall, run, spawn, try_joinall, try_run, wait, yield_now, Builder,
+    JoinError, JoinHandle, LoopExit, PanicPolicy, Runtime, Task,
+};
+
+/// Tasks: the spawn [`Builder`](task::Builder), task handles and their states.
+pub mod task {
+    pub use crate::runtime::{Join, Task, TaskBuilder as Builder, TaskInfo, TaskState};
+}

@@ -1,0 +1,98 @@
+//! Runtime options.
+
+use std::io;
+use std::rc::Rc;
+use std::time::Duration;
+
+use super::core::Core;
+use super::Runtime;
+
+/// What happens when a spawned task panics.
+///
+/// In every case the panic is caught at the task boundary; the payload goes to the task's
+/// [`JoinHandle`](crate::JoinHandle) as [`JoinError::Panicked`](crate::JoinError::Panicked).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum PanicPolicy {
+    /// Print one line on stderr, in the spirit of gevent's `... failed with ...`, unless a
+    /// joiner observes the panic (the default). Printed when the task dies without a join
+    /// handle, or when its handle is dropped without having been awaited to the error.
+    #[default]
+    Report,
+    /// Print nothing (std's panic hook still prints its own message; replace it with
+    /// `std::panic::set_hook` to silence that too).
+    Silent,
+    /// Stop the runtime: `block_on` resumes the panic on its caller.
+    Abort,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) start_paused: bool,
+    pub(crate) panic_policy: PanicPolicy,
+    pub(crate) switch_interval: Duration,
+}
+
+/// Builds a [`Runtime`] with options.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = greenery::Builder::new().start_paused(true).build().unwrap();
+/// let waited = rt.block_on(async {
+///     let start = greenery::time::now();
+///     greenery::time::sleep(Duration::from_secs(3600)).await; // instant: the clock jumps
+///     greenery::time::now() - start
+/// });
+/// assert_eq!(waited, Duration::from_secs(3600));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: real time, [`PanicPolicy::Report`], a 5 ms switch interval.
+    pub fn new() -> Builder {
+        Builder {
+            config: Config {
+                start_paused: false,
+                panic_policy: PanicPolicy::Report,
+                switch_interval: Duration::from_millis(5),
+            },
+        }
+    }
+
+    /// Starts with a virtual clock: whenever every task is waiting and only timers can wake
+    /// one, the clock jumps to the next deadline instead of sleeping. Timer-order tests then
+    /// run instantly and deterministically.
+    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
+        self.config.start_paused = paused;
+        self
+    }
+
+    /// What to do when a spawned task panics.
+    pub fn on_task_panic(&mut self, policy: PanicPolicy) -> &mut Builder {
+        self.config.panic_policy = policy;
+        self
+    }
+
+    /// How long tasks may run back to back before IO and timers get a look (gevent's switch
+    /// interval, 5 ms by default). The clock is read every 32 polls, so the bound is the
+    /// interval plus at most 32 polls.
+    pub fn switch_interval(&mut self, interval: Duration) -> &mut Builder {
+        self.config.switch_interval = interval;
+        self
+    }
+
+    /// Creates the runtime: its reactor (an epoll instance and a timer fd on Linux).
+    pub fn build(&self) -> io::Result<Runtime> {
+        Ok(Runtime {
+            core: Rc::new(Core::new(self.config.clone())?),
+        })
+    }
+}

@@ -1,0 +1,671 @@
+//! The executor: one thread, one slab of tasks, one FIFO run queue, one reactor.
+//!
+//! A loop iteration follows gevent's hub: (1) drain the run queue, including tasks queued while
+//! draining; (2) poll IO without blocking if anything is runnable, else block until the next
+//! timer deadline; (3) fire due timers in deadline order; (4) wake `idle()` waiters only when
+//! nothing else was pending. While draining, the clock is read every [`FAIRNESS_POLLS`] polls and
+//! a non-blocking IO and timer turn runs once `switch_interval` has passed, so a task spinning on
+//! `yield_now()` cannot starve IO or timers.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use super::builder::{Config, PanicPolicy};
+use super::context::Entered;
+use super::io::Reactor;
+use super::loop_exit::{Catchers, LoopExit};
+use super::task::{Body, Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
+use super::waker::{self, Shared, MAX_INDEX};
+use crate::time::clock::Clock;
+use crate::time::timers::Timers;
+
+/// Polls between two looks at the clock for the fairness bound.
+const FAIRNESS_POLLS: u32 = 32;
+
+pub(crate) struct Core {
+    id: u16,
+    pub(crate) shared: Arc<Shared>,
+    tasks: RefCell<Slab<Slot>>,
+    run_queue: RefCell<VecDeque<TaskRef>>,
+    main_scheduled: Cell<bool>,
+    current: Cell<Option<TaskRef>>,
+    next_id: Cell<u64>,
+    finish_count: Cell<u64>,
+    pub(crate) timers: RefCell<Timers>,
+    pub(crate) reactor: Reactor,
+    pub(crate) clock: Clock,
+    idle_waiters: RefCell<Vec<Waker>>,
+    pub(crate) catchers: Catchers,
+    config: Config,
+    abort: RefCell<Option<Box<dyn Any + Send>>>,
+}
+
+impl Core {
+    pub(crate) fn new(config: Config) -> io::Result<Core> {
+        let (reactor, mio_waker) = Reactor::new()?;
+        let shared = Arc::new(Shared::new(mio_waker));
+        let id = waker::registry_insert(shared.clone()).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                "too many greenery runtimes alive at once (65,536)",
+            )
+        })?;
+        Ok(Core {
+            id,
+            shared,
+            tasks: RefCell::new(Slab::new()),
+            run_queue: RefCell::new(VecDeque::new()),
+            main_scheduled: Cell::new(false),
+            current: Cell::new(None),
+            next_id: Cell::new(1),
+            finish_count: Cell::new(0),
+            timers: RefCell::new(Timers::new()),
+            reactor,
+            clock: Clock::new(config.start_paused),
+            idle_waiters: RefCell::new(Vec::new()),
+            catchers: Catchers::default(),
+            config,
+            abort: RefCell::new(None),
+        })
+    }
+
+    pub(crate) fn id(&self) -> u16 {
+        self.id
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    pub(crate) fn current_task(&self) -> Option<TaskRef> {
+        self.current.get()
+    }
+
+    pub(crate) fn waker_of(&self, task: TaskRef) -> Waker {
+        waker::waker(self.id, task)
+    }
+
+    // ----- spawning and scheduling -------------------------------------------------------
+
+    /// Adds a task; it is queued at the back of the run queue unless `start` is false.
+    pub(crate) fn spawn_raw(
+        &self,
+        body: Pin<Box<dyn RawTask>>,
+        name: Option<Rc<str>>,
+        start: bool,
+    ) -> TaskRef {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let mut tasks = self.tasks.borrow_mut();
+        let entry = tasks.vacant_entry();
+        let index = entry.key();
+        assert!(
+            index < MAX_INDEX as usize,
+            "greenery: too many live tasks (the limit is {MAX_INDEX})"
+        );
+        let task = TaskRef {
+            index: index as u32,
+            gen: id as u32,
+        };
+        entry.insert(Slot {
+            id,
+            body: Body::Live(body),
+            extra: name.map(|name| {
+                Box::new(Extra {
+                    name: Some(name),
+                    ..Extra::default()
+                })
+            }),
+            phase: if start {
+                Phase::Alive
+            } else {
+                Phase::Unstarted
+            },
+            scheduled: start,
+            running: false,
+            kill_requested: false,
+            handle_alive: true,
+        });
+        drop(tasks);
+        if start {
+            self.run_queue.borrow_mut().push_back(task);
+        }
+        task
+    }
+
+    /// Queues a task whose waker fired (the generation may be truncated to the waker's bits).
+    /// Waking a queued, running-and-already-woken, finished or unstarted task does nothing.
+    #[inline]
+    pub(crate) fn schedule_packed(&self, task: TaskRef) {
+        if task.index == MAX_INDEX {
+            if !self.main_scheduled.replace(true) {
+                self.run_queue.borrow_mut().push_back(MAIN);
+            }
+            return;
+        }
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = tasks.get_mut(task.index as usize) else {
+            return;
+        };
+        if slot.scheduled || slot.phase != Phase::Alive || !waker::same_gen(slot.gen(), task.gen) {
+            return;
+        }
+        slot.scheduled = true;
+        let full = TaskRef {
+            index: task.index,
+            gen: slot.gen(),
+        };
+        drop(tasks);
+        self.run_queue.borrow_mut().push_back(full);
+    }
+
+    pub(crate) fn start(&self, task: TaskRef) {
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = self.slot_mut(&mut tasks, task) else {
+            return;
+        };
+        if slot.phase == Phase::Unstarted {
+            slot.phase = Phase::Alive;
+            slot.scheduled = true;
+            drop(tasks);
+            self.run_queue.borrow_mut().push_back(task);
+        }
+    }
+
+    fn slot_mut<'a>(&self, tasks: &'a mut Slab<Slot>, task: TaskRef) -> Option<&'a mut Slot> {
+        tasks
+            .get_mut(task.index as usize)
+            .filter(|slot| slot.gen() == task.gen)
+    }
+
+    // ----- running -----------------------------------------------------------------------
+
+    /// Polls one task from the run queue.
+    fn run_task(&self, task: TaskRef) {
+        let body: *mut dyn RawTask = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(slot) = self.slot_mut(&mut tasks, task) else {
+                return;
+            };
+            if !slot.scheduled || slot.phase != Phase::Alive {
+                return;
+            }
+            slot.scheduled = false;
+            let Body::Live(body) = &mut slot.body else {
+                return;
+            };
+            slot.running = true;
+            // SAFETY: we only take the address; the body stays pinned in its box.
+            unsafe { body.as_mut().get_unchecked_mut() }
+        };
+        self.current.set(Some(task));
+        let waker = self.waker_of(task);
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: `body` points into a pinned box owned by the slot. While `running` is set the
+        // slot is neither removed nor its body dropped: `kill` only records the request and
+        // every other remover checks `running`, so the box outlives this poll. No borrow of the
+        // slab is held across the call.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
+            Pin::new_unchecked(&mut *body).poll(&mut cx)
+        }));
+        self.current.set(None);
+        match result {
+            Ok(Poll::Pending) => {
+                let kill = {
+                    let mut tasks = self.tasks.borrow_mut();
+                    let slot = &mut tasks[task.index as usize];
+                    slot.running = false;
+                    slot.kill_requested
+                };
+                if kill {
+                    self.kill(task);
+                }
+            }
+            Ok(Poll::Ready(())) => self.finish(task, Phase::Done, None),
+            Err(payload) => self.finish(task, Phase::Panicked, Some(payload)),
+        }
+    }
+
+    /// Records the end of a task, wakes its joiners, and frees it if nobody holds its handle.
+    fn finish(&self, task: TaskRef, phase: Phase, payload: Option<Box<dyn Any + Send>>) {
+        let payload = match payload {
+            Some(payload) if self.config.panic_policy == PanicPolicy::Abort => {
+                self.set_abort(payload);
+                Some(Box::new("the runtime aborted on this panic") as Box<dyn Any + Send>)
+            }
+            other => other,
+        };
+        let (old, freed, waiters) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let slot = &mut tasks[task.index as usize];
+            slot.running = false;
+            slot.scheduled = false;
+            slot.phase = phase;
+            // A finished body keeps its output; a panicked one is dropped for its payload.
+            let old = match payload {
+                Some(payload) => std::mem::replace(&mut slot.body, Body::Panicked(payload)),
+                None => Body::Empty,
+            };
+            let waiters = slot.take_waiters();
+            if let Some(extra) = slot.extra.as_mut() {
+                let count = self.finish_count.get() + 1;
+                self.finish_count.set(count);
+                extra.finished = count;
+            }
+            let freed = (!slot.handle_alive).then(|| tasks.remove(task.index as usize));
+            (old, freed, waiters)
+        };
+        self.dispose(old, waiters);
+        if let Some(slot) = freed {
+            self.free(slot);
+        }
+    }
+
+    /// For a slot being freed: the description of a panic nobody observed.
+    fn unobserved_panic(&self, slot: &Slot) -> Option<(TaskInfo, String)> {
+        let Body::Panicked(payload) = &slot.body else {
+            return None;
+        };
+        let info = TaskInfo {
+            id: slot.id,
+            name: slot.name().map(|name| name.to_string()),
+            state: TaskState::Panicked,
+        };
+        Some((info, panic_message(payload.as_ref())))
+    }
+
+    fn report_panic(&self, (info, message): (TaskInfo, String)) {
+        match self.config.panic_policy {
+            PanicPolicy::Report => {
+                let name = match &info.name {
+                    Some(name) => format!("task #{} '{name}'", info.id),
+                    None => format!("task #{}", info.id),
+                };
+                eprintln!("greenery: <{name}> failed with panic: {message}\n");
+            }
+            PanicPolicy::Silent | PanicPolicy::Abort => {}
+        }
+    }
+
+    /// Drops a body and wakes waiters, with no borrow held.
+    fn dispose(&self, body: Body, waiters: Vec<Waker>) {
+        // A destructor that panics must not take the runtime down with it.
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(body))) {
+            eprintln!(
+                "greenery: a task's destructor panicked: {}",
+                panic_message(payload.as_ref())
+            );
+        }
+        for waiter in waiters {
+            waiter.wake();
+        }
+    }
+
+    /// Drops a slot taken out of the slab, reporting a panic nobody observed.
+    fn free(&self, slot: Slot) {
+        if let Some(info) = self.unobserved_panic(&slot) {
+            self.report_panic(info);
+        }
+        let waiters = slot.extra.map(|extra| extra.waiters).unwrap_or_default();
+        self.dispose(slot.body, waiters);
+    }
+
+    pub(crate) fn kill(&self, task: TaskRef) {
+        if task.index == MAX_INDEX {
+            return;
+        }
+        // Bodies are dropped with no borrow held: destructors may spawn, wake or kill.
+        let (body, waiters) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(slot) = self.slot_mut(&mut tasks, task) else {
+                return;
+            };
+            if slot.phase.is_finished() {
+                return;
+            }
+            if slot.running {
+                slot.kill_requested = true;
+                return;
+            }
+            slot.phase = Phase::Killed;
+            slot.scheduled = false;
+            let body = std::mem::replace(&mut slot.body, Body::Empty);
+            let waiters = slot.take_waiters();
+            if let Some(extra) = slot.extra.as_mut() {
+                let count = self.finish_count.get() + 1;
+                self.finish_count.set(count);
+                extra.finished = count;
+            }
+            if !slot.handle_alive {
+                tasks.remove(task.index as usize);
+            }
+            (body, waiters)
+        };
+        self.dispose(body, waiters);
+    }
+
+    // ----- join handles ------------------------------------------------------------------
+
+    /// Whether `task` has finished; if not, `waker` is queued (once) to hear when it does.
+    pub(crate) fn poll_finished(&self, task: TaskRef, waker: &Waker) -> bool {
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = self.slot_mut(&mut tasks, task) else {
+            // Freed: it finished and nobody kept its handle. The main task never finishes
+            // while the runtime runs.
+            return task.index != MAX_INDEX;
+        };
+        if slot.phase.is_finished() {
+            return true;
+        }
+        let waiters = &mut slot.extra().waiters;
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
+        }
+        false
+    }
+
+    pub(crate) fn forget_waiter(&self, task: TaskRef, waker: &Waker) {
+        let mut tasks = self.tasks.borrow_mut();
+        if let Some(slot) = self.slot_mut(&mut tasks, task) {
+            if let Some(extra) = slot.extra.as_mut() {
+                extra.waiters.retain(|w| !w.will_wake(waker));
+            }
+        }
+    }
+
+    /// Takes a finished task's result for its `JoinHandle<T>`.
+    ///
+    /// # Safety
+    /// `out` must point to a live `Option<T>` where `T` is the output type of `task`'s body.
+    pub(crate) unsafe fn take_result(
+        &self,
+        task: TaskRef,
+        out: *mut (),
+    ) -> Option<Result<(), JoinOutcome>> {
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = self.slot_mut(&mut tasks, task) else {
+            return Some(Err(JoinOutcome::Killed));
+        };
+        match slot.phase {
+            Phase::Done => match &mut slot.body {
+                Body::Live(body) => {
+                    // SAFETY: forwarded from the caller's guarantee about `out`.
+                    unsafe { body.as_mut().take_output(out) };
+                    slot.body = Body::Empty;
+                    Some(Ok(()))
+                }
+                _ => Some(Err(JoinOutcome::Taken)),
+            },
+            Phase::Killed => Some(Err(JoinOutcome::Killed)),
+            Phase::Panicked => match std::mem::replace(&mut slot.body, Body::Empty) {
+                Body::Panicked(payload) => Some(Err(JoinOutcome::Panicked(payload))),
+                _ => Some(Err(JoinOutcome::Taken)),
+            },
+            Phase::Unstarted | Phase::Alive => None,
+        }
+    }
+
+    /// The join handle of `task` was dropped: free the task if it has finished.
+    pub(crate) fn release_handle(&self, task: TaskRef) {
+        let freed = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(slot) = self.slot_mut(&mut tasks, task) else {
+                return;
+            };
+            slot.handle_alive = false;
+            if !slot.phase.is_finished() || slot.running {
+                return;
+            }
+            tasks.remove(task.index as usize)
+        };
+        self.free(freed);
+    }
+
+    /// A finished task's place in the order tasks finished (0 if nobody was waiting for it).
+    pub(crate) fn finish_order(&self, task: TaskRef) -> u64 {
+        let mut tasks = self.tasks.borrow_mut();
+        self.slot_mut(&mut tasks, task)
+            .and_then(|slot| slot.extra.as_ref())
+            .map_or(0, |extra| extra.finished)
+    }
+
+    // ----- introspection -----------------------------------------------------------------
+
+    pub(crate) fn task_id(&self, task: TaskRef) -> u64 {
+        if task.index == MAX_INDEX {
+            return 0;
+        }
+        let mut tasks = self.tasks.borrow_mut();
+        self.slot_mut(&mut tasks, task)
+            .map_or(task.gen as u64, |slot| slot.id)
+    }
+
+    pub(crate) fn task_name(&self, task: TaskRef) -> Option<Rc<str>> {
+        if task.index == MAX_INDEX {
+            return Some(Rc::from("main"));
+        }
+        let mut tasks = self.tasks.borrow_mut();
+        self.slot_mut(&mut tasks, task).and_then(|slot| slot.name())
+    }
+
+    pub(crate) fn task_state(&self, task: TaskRef) -> TaskState {
+        if task.index == MAX_INDEX {
+            return if self.current.get() == Some(MAIN) {
+                TaskState::Running
+            } else if self.main_scheduled.get() {
+                TaskState::Scheduled
+            } else {
+                TaskState::Waiting
+            };
+        }
+        let mut tasks = self.tasks.borrow_mut();
+        // A freed slot belonged to a task that finished and whose handle is gone.
+        self.slot_mut(&mut tasks, task)
+            .map_or(TaskState::Finished, |slot| TaskState::of(slot))
+    }
+
+    /// Every task that has not finished, in spawn order.
+    pub(crate) fn active_tasks(&self) -> Vec<TaskInfo> {
+        let tasks = self.tasks.borrow();
+        let mut list: Vec<TaskInfo> = tasks
+            .iter()
+            .filter(|(_, slot)| !slot.phase.is_finished())
+            .map(|(_, slot)| TaskInfo {
+                id: slot.id,
+                name: slot.name().map(|name| name.to_string()),
+                state: TaskState::of(slot),
+            })
+            .collect();
+        list.sort_by_key(|info| info.id);
+        list
+    }
+
+    // ----- the loop ----------------------------------------------------------------------
+
+    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> Result<F::Output, LoopExit> {
+        let _entered = Entered::new(self);
+        let mut future = pin!(future);
+        let main_waker = self.waker_of(MAIN);
+        let mut cx = Context::from_waker(&main_waker);
+        self.main_scheduled.set(true);
+        self.run_queue.borrow_mut().push_back(MAIN);
+        let mut polls: u32 = 0;
+        let mut last_turn = Instant::now();
+        loop {
+            loop {
+                let next = self.run_queue.borrow_mut().pop_front();
+                let Some(task) = next else { break };
+                if task.index == MAX_INDEX {
+                    if !self.main_scheduled.replace(false) {
+                        continue;
+                    }
+                    self.current.set(Some(MAIN));
+                    let result = future.as_mut().poll(&mut cx);
+                    self.current.set(None);
+                    if let Poll::Ready(output) = result {
+                        return Ok(output);
+                    }
+                } else {
+                    self.run_task(task);
+                    if let Some(payload) = self.abort.borrow_mut().take() {
+                        panic::resume_unwind(payload);
+                    }
+                }
+                polls = polls.wrapping_add(1);
+                if polls % FAIRNESS_POLLS == 0 {
+                    let now = Instant::now();
+                    if now.duration_since(last_turn) >= self.config.switch_interval {
+                        last_turn = now;
+                        self.turn(Some(Duration::ZERO));
+                    }
+                }
+            }
+            last_turn = Instant::now();
+            self.park()?;
+        }
+    }
+
+    /// The run queue is empty: wait for something to happen, or report LoopExit.
+    fn park(&self) -> Result<(), LoopExit> {
+        if !self.idle_waiters.borrow().is_empty() {
+            self.turn(Some(Duration::ZERO));
+            if self.run_queue.borrow().is_empty() {
+                let idlers = std::mem::take(&mut *self.idle_waiters.borrow_mut());
+                idlers.into_iter().for_each(Waker::wake);
+            }
+            return Ok(());
+        }
+        let next_deadline = self.timers.borrow_mut().next_deadline();
+        let can_wake = next_deadline.is_some()
+            || self.reactor.waiting() > 0
+            || self.shared.sources() > 0
+            || self.shared.has_remote();
+        if !can_wake {
+            let exit = LoopExit::new(self.blocked_tasks());
+            return self.catchers.deliver(exit);
+        }
+        if self.clock.is_paused() {
+            if let Some(deadline) = next_deadline {
+                // Virtual time: look at IO once, then jump to the next deadline.
+                self.turn(Some(Duration::ZERO));
+                if self.run_queue.borrow().is_empty() {
+                    self.clock.advance_to(deadline);
+                    self.fire_timers();
+                }
+                return Ok(());
+            }
+            self.turn(None);
+            return Ok(());
+        }
+        let timeout = next_deadline.map(|deadline| deadline.saturating_duration_since(self.now()));
+        self.turn_until(timeout, next_deadline);
+        Ok(())
+    }
+
+    /// Polls IO for at most `timeout`, then fires due timers.
+    fn turn(&self, timeout: Option<Duration>) {
+        self.turn_until(timeout, None)
+    }
+
+    fn turn_until(&self, timeout: Option<Duration>, deadline: Option<Instant>) {
+        let mut ready = Vec::new();
+        let remote = self.reactor.poll(timeout, deadline, &mut ready);
+        ready.into_iter().for_each(Waker::wake);
+        if remote {
+            let mut words = Vec::new();
+            self.shared.drain_remote(&mut words);
+            for word in words {
+                let (_, task) = waker::unpack(word);
+                self.schedule_packed(task);
+            }
+        }
+        self.fire_timers();
+    }
+
+    fn fire_timers(&self) {
+        let now = self.now();
+        let due = self.timers.borrow_mut().fire_due(now);
+        due.into_iter().for_each(Waker::wake);
+    }
+
+    pub(crate) fn add_idle_waiter(&self, waker: &Waker) {
+        let mut idlers = self.idle_waiters.borrow_mut();
+        if !idlers.iter().any(|w| w.will_wake(waker)) {
+            idlers.push(waker.clone());
+        }
+    }
+
+    fn blocked_tasks(&self) -> Vec<TaskInfo> {
+        let mut blocked = vec![TaskInfo {
+            id: 0,
+            name: Some("main".to_string()),
+            state: self.task_state(MAIN),
+        }];
+        blocked.extend(self.active_tasks());
+        blocked
+    }
+
+    /// Drops every task (in spawn order, including tasks spawned by destructors), then the
+    /// timers. Called when the runtime is dropped.
+    pub(crate) fn shutdown(&self) {
+        loop {
+            let victims: Vec<Slot> = {
+                let mut tasks = self.tasks.borrow_mut();
+                if tasks.is_empty() {
+                    break;
+                }
+                let mut slots: Vec<Slot> = tasks.drain().collect();
+                slots.sort_by_key(|slot| slot.id);
+                slots
+            };
+            self.run_queue.borrow_mut().clear();
+            for slot in victims {
+                self.free(slot);
+            }
+        }
+        self.run_queue.borrow_mut().clear();
+        let timers = std::mem::take(&mut *self.timers.borrow_mut());
+        drop(timers);
+        self.idle_waiters.borrow_mut().clear();
+    }
+
+    pub(crate) fn set_abort(&self, payload: Box<dyn Any + Send>) {
+        *self.abort.borrow_mut() = Some(payload);
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        waker::registry_remove(self.id);
+    }
+}
+
+/// Why a join handle got no value.
+pub(crate) enum JoinOutcome {
+    Killed,
+    Panicked(Box<dyn Any + Send>),
+    /// The result was already taken (the handle was polled after completion).
+    Taken,
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "<non-string panic payload>".to_string()
+    }
+}

@@ -1,0 +1,359 @@
+//! The reactor: a mio `Poll`, the IO sources registered with it, and (on Linux) a timer fd
+//! that makes blocking waits end exactly at the next timer deadline.
+//!
+//! Sources are edge-triggered: a task tries its IO, and only when the OS says `WouldBlock`
+//! does it clear the readiness it had seen and park its waker; the next readiness event wakes
+//! it. [`Registration`] is the interface the socket types use.
+
+use std::cell::{Cell, RefCell};
+use std::future::poll_fn;
+use std::io;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use mio::event::Source;
+use mio::{Events, Interest, Token};
+use slab::Slab;
+
+use super::context;
+use super::core::Core;
+
+const WAKER_TOKEN: Token = Token(usize::MAX);
+#[cfg(target_os = "linux")]
+const TIMER_TOKEN: Token = Token(usize::MAX - 1);
+
+const READABLE: u8 = 1;
+const WRITABLE: u8 = 2;
+const READ_CLOSED: u8 = 4;
+const WRITE_CLOSED: u8 = 8;
+const ERROR: u8 = 16;
+
+/// Which half of a source a task waits on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    fn ready_mask(self) -> u8 {
+        match self {
+            Direction::Read => READABLE | READ_CLOSED | ERROR,
+            Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
+        }
+    }
+
+    #[allow(dead_code)]
+    fn clear_mask(self) -> u8 {
+        match self {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        }
+    }
+}
+
+#[derive(Default)]
+struct IoEntry {
+    readiness: u8,
+    reader: Option<Waker>,
+    writer: Option<Waker>,
+}
+
+impl IoEntry {
+    fn waiter(&mut self, direction: Direction) -> &mut Option<Waker> {
+        match direction {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+}
+
+pub(crate) struct Reactor {
+    poll: RefCell<mio::Poll>,
+    events: RefCell<Events>,
+    sources: RefCell<Slab<IoEntry>>,
+    /// How many wakers are parked in `sources`: waiting IO keeps the loop alive (no LoopExit).
+    waiting: Cell<usize>,
+    #[cfg(target_os = "linux")]
+    timer: timerfd::TimerFd,
+}
+
+impl Reactor {
+    pub(crate) fn new() -> io::Result<(Reactor, mio::Waker)> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER_TOKEN)?;
+        #[cfg(target_os = "linux")]
+        let timer = timerfd::TimerFd::new(poll.registry(), TIMER_TOKEN)?;
+        Ok((
+            Reactor {
+                poll: RefCell::new(poll),
+                events: RefCell::new(Events::with_capacity(1024)),
+                sources: RefCell::new(Slab::new()),
+                waiting: Cell::new(0),
+                #[cfg(target_os = "linux")]
+                timer,
+            },
+            waker,
+        ))
+    }
+
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.get()
+    }
+
+    /// Waits for IO for at most `timeout` (`None`: until something happens); `deadline` is
+    /// the timer deadline the timeout was computed from, armed exactly on Linux. Pushes the
+    /// wakers of ready sources onto `ready` and returns whether a foreign wake arrived.
+    pub(crate) fn poll(
+        &self,
+        timeout: Option<Duration>,
+        deadline: Option<Instant>,
+        ready: &mut Vec<Waker>,
+    ) -> bool {
+        #[cfg(target_os = "linux")]
+        let timeout = match (timeout, deadline) {
+            (Some(remaining), Some(_)) if !remaining.is_zero() => {
+                // epoll's timeout has millisecond granularity; the timer fd has nanoseconds.
+                match self.timer.arm(remaining) {
+                    Ok(()) => None,
+                    Err(_) => Some(remaining),
+                }
+            }
+            _ => timeout,
+        };
+        #[cfg(not(target_os = "linux"))]
+        let _ = deadline;
+        let mut events = self.events.borrow_mut();
+        if let Err(err) = self.poll.borrow_mut().poll(&mut events, timeout) {
+            // EINTR: a signal arrived; the loop simply goes round again.
+            debug_assert_eq!(err.kind(), io::ErrorKind::Interrupted, "{err}");
+            return false;
+        }
+        let mut remote = false;
+        let mut sources = self.sources.borrow_mut();
+        for event in events.iter() {
+            match event.token() {
+                WAKER_TOKEN => remote = true,
+                #[cfg(target_os = "linux")]
+                TIMER_TOKEN => self.timer.consume(),
+                Token(key) => {
+                    let Some(entry) = sources.get_mut(key) else {
+                        continue;
+                    };
+                    let mut bits = 0;
+                    if event.is_readable() {
+                        bits |= READABLE;
+                    }
+                    if event.is_writable() {
+                        bits |= WRITABLE;
+                    }
+                    if event.is_read_closed() {
+                        bits |= READ_CLOSED;
+                    }
+                    if event.is_write_closed() {
+                        bits |= WRITE_CLOSED;
+                    }
+                    if event.is_error() {
+                        bits |= ERROR;
+                    }
+                    entry.readiness |= bits;
+                    for direction in [Direction::Read, Direction::Write] {
+                        if entry.readiness & direction.ready_mask() != 0 {
+                            if let Some(waker) = entry.waiter(direction).take() {
+                                self.waiting.set(self.waiting.get() - 1);
+                                ready.push(waker);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        remote
+    }
+}
+
+/// An IO source registered with the current runtime's reactor.
+///
+/// The socket types keep one beside their mio source: `poll_io` runs an operation, parking the
+/// task on `WouldBlock` until the source is ready again. Deregisters when dropped, waking any
+/// task still parked on it (that task then gets an error instead of hanging).
+#[allow(dead_code)] // The socket types of `net` are its users.
+pub(crate) struct Registration {
+    core: Rc<Core>,
+    key: usize,
+}
+
+#[allow(dead_code)]
+impl Registration {
+    /// Registers `source` for `interest` with the runtime driving this thread.
+    pub(crate) fn new(source: &mut impl Source, interest: Interest) -> io::Result<Registration> {
+        let core = context::current_core().ok_or_else(|| {
+            io::Error::other("greenery IO must be used inside a greenery runtime (greenery::run)")
+        })?;
+        let key = {
+            let reactor = &core.reactor;
+            let mut sources = reactor.sources.borrow_mut();
+            let entry = sources.vacant_entry();
+            let key = entry.key();
+            reactor
+                .poll
+                .borrow()
+                .registry()
+                .register(source, Token(key), interest)?;
+            entry.insert(IoEntry::default());
+            key
+        };
+        Ok(Registration { core, key })
+    }
+
+    /// Ready when the source is ready in `direction` (or closed, or in error); otherwise parks
+    /// the task's waker until it is.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<()> {
+        let reactor = &self.core.reactor;
+        let mut sources = reactor.sources.borrow_mut();
+        let entry = &mut sources[self.key];
+        if entry.readiness & direction.ready_mask() != 0 {
+            return Poll::Ready(());
+        }
+        let slot = entry.waiter(direction);
+        if slot.is_none() {
+            reactor.waiting.set(reactor.waiting.get() + 1);
+        }
+        match slot {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Forgets readiness in `direction` after the OS said `WouldBlock`.
+    pub(crate) fn clear_ready(&self, direction: Direction) {
+        let mut sources = self.core.reactor.sources.borrow_mut();
+        sources[self.key].readiness &= !direction.clear_mask();
+    }
+
+    /// Runs `op` until it does not return `WouldBlock`, parking the task in between.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            if self.poll_ready(cx, direction).is_pending() {
+                return Poll::Pending;
+            }
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_ready(direction);
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// `poll_io` as a future.
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+    }
+
+    /// Removes `source` from the reactor (call before the source is closed).
+    pub(crate) fn deregister(&self, source: &mut impl Source) -> io::Result<()> {
+        self.core
+            .reactor
+            .poll
+            .borrow()
+            .registry()
+            .deregister(source)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let reactor = &self.core.reactor;
+        let entry = reactor.sources.borrow_mut().remove(self.key);
+        for waker in [entry.reader, entry.writer].into_iter().flatten() {
+            reactor.waiting.set(reactor.waiting.get() - 1);
+            waker.wake();
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod timerfd {
+    //! A `timerfd` registered with the poll: armed with the time to the next deadline, it
+    //! ends a blocking `epoll_wait` with nanosecond precision.
+
+    use std::io;
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    use std::time::Duration;
+
+    use mio::unix::SourceFd;
+    use mio::{Interest, Registry, Token};
+
+    pub(super) struct TimerFd {
+        fd: OwnedFd,
+    }
+
+    impl TimerFd {
+        pub(super) fn new(registry: &Registry, token: Token) -> io::Result<TimerFd> {
+            // SAFETY: timerfd_create has no memory-safety preconditions; a negative return is
+            // an error, anything else a new fd that we own from here on.
+            let raw = unsafe {
+                libc::timerfd_create(
+                    libc::CLOCK_MONOTONIC,
+                    libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+                )
+            };
+            if raw < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: `raw` is a freshly created fd owned by nobody else.
+            let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+            registry.register(&mut SourceFd(&fd.as_raw_fd()), token, Interest::READABLE)?;
+            Ok(TimerFd { fd })
+        }
+
+        /// Fires once after `after` (which must not be zero: zero disarms).
+        pub(super) fn arm(&self, after: Duration) -> io::Result<()> {
+            let spec = libc::itimerspec {
+                it_interval: libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                },
+                it_value: libc::timespec {
+                    tv_sec: after.as_secs().min(i64::MAX as u64 / 2) as libc::time_t,
+                    tv_nsec: after.subsec_nanos().max(1) as libc::c_long,
+                },
+            };
+            // SAFETY: `spec` is a valid itimerspec on our stack, the old-value pointer may be
+            // null, and `self.fd` is an open timer fd.
+            let rc = unsafe {
+                libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut())
+            };
+            if rc < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        }
+
+        /// Reads the expiry count so the next expiry is a new edge.
+        pub(super) fn consume(&self) {
+            let mut count = 0u64;
+            // SAFETY: reads at most 8 bytes into `count`, a live u64; the fd is non-blocking,
+            // so an empty read returns EAGAIN, which needs no handling.
+            unsafe {
+                libc::read(
+                    self.fd.as_raw_fd(),
+                    (&mut count as *mut u64).cast(),
+                    std::mem::size_of::<u64>(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! [`JoinHandle`], [`JoinError`], and waiting for many tasks: [`joinall`], [`try_joinall`],
+//! [`wait`].
+
+use std::any::Any;
+use std::error::Error;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::core::{panic_message, Core, JoinOutcome};
+use super::task::{Task, TaskRef};
+
+/// Why a task produced no value.
+pub enum JoinError {
+    /// The task panicked; the payload is what it panicked with.
+    Panicked(Box<dyn Any + Send>),
+    /// The task was killed (or dropped with its runtime) before it finished.
+    Killed,
+}
+
+impl JoinError {
+    /// Whether the task was killed.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(async {});
+    ///     h.kill();
+    ///     assert!(h.await.unwrap_err().is_killed());
+    /// });
+    /// ```
+    pub fn is_killed(&self) -> bool {
+        matches!(self, JoinError::Killed)
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, JoinError::Panicked(_))
+    }
+
+    /// The panic payload, to re-raise with `std::panic::resume_unwind`.
+    ///
+    /// # Panics
+    /// If the task was killed rather than panicking.
+    pub fn into_panic(self) -> Box<dyn Any + Send> {
+        match self {
+            JoinError::Panicked(payload) => payload,
+            JoinError::Killed => panic!("JoinError::into_panic on a killed task"),
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Panicked(payload) => {
+                write!(f, "task panicked: {}", panic_message(payload.as_ref()))
+            }
+            JoinError::Killed => f.write_str("task was killed"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Panicked(payload) => f
+                .debug_tuple("Panicked")
+                .field(&panic_message(payload.as_ref()))
+                .finish(),
+            JoinError::Killed => f.write_str("Killed"),
+        }
+    }
+}
+
+impl Error for JoinError {}
+
+/// Owns a spawned task's result: await it for `Result<T, JoinError>`.
+///
+/// Dropping the handle detaches the task: it keeps running and its result is dropped (gevent
+/// and tokio semantics). Awaiting a finished task returns at once, without yielding.
+///
+/// ```
+/// greenery::run(async {
+///     let h = greenery::spawn(async { 6 * 7 });
+///     assert_eq!(h.await.unwrap(), 42);
+/// });
+/// ```
+pub struct JoinHandle<T> {
+    core: Rc<Core>,
+    task: TaskRef,
+    registered: bool,
+    done: bool,
+    _output: PhantomData<T>,
+}
+
+impl<T> JoinHandle<T> {
+    pub(crate) fn new(core: Rc<Core>, task: TaskRef) -> JoinHandle<T> {
+        JoinHandle {
+            core,
+            task,
+            registered: false,
+            done: false,
+            _output: PhantomData,
+        }
+    }
+
+    /// A clonable reference to the task, for [`Task::join`], [`Task::kill`] and friends.
+    pub fn task(&self) -> Task {
+        Task {
+            core: self.core.clone(),
+            task: self.task,
+        }
+    }
+
+    /// Kills the task (see [`Task::kill`]); awaiting the handle then gives
+    /// [`JoinError::Killed`].
+    pub fn kill(&self) {
+        self.core.kill(self.task);
+    }
+
+    /// Whether the task has finished (returned, panicked or been killed).
+    pub fn is_finished(&self) -> bool {
+        self.task().is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> u64 {
+        self.task().id()
+    }
+
+    /// The task's name, if it has one.
+    pub fn name(&self) -> Option<String> {
+        self.task().name()
+    }
+
+    fn finish_order(&self) -> u64 {
+        self.core.finish_order(self.task)
+    }
+}
+
+// A handle never pins its output: it only moves it out of the task's slot.
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        assert!(!this.done, "JoinHandle polled after it returned its result");
+        let mut output: Option<T> = None;
+        // SAFETY: a `JoinHandle<T>` is only created by `spawn` for a body whose output is `T`,
+        // and `task` carries the full generation, so the slot is that body's.
+        let taken = unsafe {
+            this.core
+                .take_result(this.task, (&mut output as *mut Option<T>).cast())
+        };
+        let result = match taken {
+            None => {
+                this.registered = true;
+                this.core.poll_finished(this.task, cx.waker());
+                return Poll::Pending;
+            }
+            Some(Ok(())) => match output {
+                Some(output) => Ok(output),
+                None => Err(JoinError::Killed),
+            },
+            Some(Err(JoinOutcome::Killed)) => Err(JoinError::Killed),
+            Some(Err(JoinOutcome::Panicked(payload))) => Err(JoinError::Panicked(payload)),
+            Some(Err(JoinOutcome::Taken)) => Err(JoinError::Killed),
+        };
+        this.registered = false;
+        this.done = true;
+        Poll::Ready(result)
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if self.registered {
+            let waker = self
+                .core
+                .current_task()
+                .map(|task| self.core.waker_of(task));
+            if let Some(waker) = waker {
+                self.core.forget_waiter(self.task, &waker);
+            }
+        }
+        self.core.release_handle(self.task);
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("JoinHandle").field(&self.task()).finish()
+    }
+}
+
+/// Waits for every task and returns their results, in gevent's `joinall` order (rule 7):
+/// tasks that had already finished first, in the order given, then the rest in the order they
+/// finish.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenery::time::sleep;
+/// greenery::run(async {
+///     let slow = greenery::spawn(async { sleep(Duration::from_millis(20)).await; "slow" });
+///     let fast = greenery::spawn(async { sleep(Duration::from_millis(10)).await; "fast" });
+///     let results: Vec<_> = greenery::joinall(vec![slow, fast])
+///         .await
+///         .into_iter()
+///         .map(Result::unwrap)
+///         .collect();
+///     assert_eq!(results, ["fast", "slow"]);
+/// });
+/// ```
+pub async fn joinall<T>(
+    handles: impl IntoIterator<Item = JoinHandle<T>>,
+) -> Vec<Result<T, JoinError>> {
+    let mut pending: Vec<JoinHandle<T>> = handles.into_iter().collect();
+    let mut results = Vec::with_capacity(pending.len());
+    poll_fn(|cx| {
+        // Several tasks may have finished since the last poll: order them as they finished.
+        let mut round = Vec::new();
+        let mut i = 0;
+        while i < pending.len() {
+            let order = pending[i].finish_order();
+            match Pin::new(&mut pending[i]).poll(cx) {
+                Poll::Ready(result) => {
+                    pending.remove(i);
+                    round.push((order, result));
+                }
+                Poll::Pending => i += 1,
+            }
+        }
+        round.sort_by_key(|(order, _)| *order);
+        results.extend(round.into_iter().map(|(_, result)| result));
+        if pending.is_empty() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    results
+}
+
+/// Waits for every task like [`joinall`], but returns the first failure (in completion order)
+/// as soon as it happens. The other tasks are not killed and keep running (gevent's
+/// `joinall(raise_error=True)`). On success, the values are in the order given.
+///
+/// ```
+/// greenery::run(async {
+///     let ok = greenery::spawn(async { 1 });
+///     let bad = greenery::spawn(async { panic!("boom") });
+///     # std::panic::set_hook(Box::new(|_| {}));
+///     let err = greenery::try_joinall(vec![ok, bad]).await.unwrap_err();
+///     assert!(err.is_panic());
+/// });
+/// ```
+pub async fn try_joinall<T>(
+    handles: impl IntoIterator<Item = JoinHandle<T>>,
+) -> Result<Vec<T>, JoinError> {
+    let mut slots: Vec<(JoinHandle<T>, Option<T>)> =
+        handles.into_iter().map(|handle| (handle, None)).collect();
+    poll_fn(|cx| {
+        let mut all = true;
+        for (handle, value) in slots.iter_mut() {
+            if value.is_some() {
+                continue;
+            }
+            match Pin::new(handle).poll(cx) {
+                Poll::Ready(Ok(output)) => *value = Some(output),
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => all = false,
+            }
+        }
+        if all {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Pending
+        }
+    })
+    .await?;
+    Ok(slots.into_iter().filter_map(|(_, value)| value).collect())
+}
+
+/// Waits until `count` of `tasks` have finished (all of them when `None`), or until `timeout`
+/// passes, and returns the indices of the finished ones in gevent's order (rule 7): already
+/// finished first, in the order given, then in completion order. The results stay with the
+/// tasks' handles. gevent's `wait(objects, timeout, count)` and `joinall(timeout=, count=)`.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenery::time::sleep;
+/// greenery::run(async {
+///     let a = greenery::spawn(sleep(Duration::from_millis(30)));
+///     let b = greenery::spawn(sleep(Duration::from_millis(10)));
+///     let done = greenery::wait(&[a.task(), b.task()], Some(Duration::from_millis(20)), None).await;
+///     assert_eq!(done, [1]);
+/// });
+/// ```
+pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize>) -> Vec<usize> {
+    let want = count.unwrap_or(tasks.len()).min(tasks.len());
+    let mut finished: Vec<usize> = Vec::with_capacity(want);
+    let mut joins: Vec<Option<super::task::Join>> = tasks.iter().map(|t| Some(t.join())).collect();
+    let all = poll_fn(|cx| {
+        let mut round = Vec::new();
+        for (i, join) in joins.iter_mut().enumerate() {
+            if let Some(fut) = join {
+                if Pin::new(fut).poll(cx).is_ready() {
+                    *join = None;
+                    round.push((tasks[i].core.finish_order(tasks[i].task), i));
+                }
+            }
+        }
+        round.sort_unstable();
+        finished.extend(round.into_iter().map(|(_, i)| i));
+        if finished.len() >= want {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    });
+    match timeout {
+        Some(limit) => {
+            let _ = crate::time::timeout(limit, all).await;
+        }
+        None => all.await,
+    }
+    finished
+}

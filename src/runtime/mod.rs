@@ -1,0 +1,193 @@
+//! The runtime core: the executor, its run queue, the reactor, and the task lifecycle.
+//!
+//! A [`Runtime`] drives one main future and every task spawned under it on the calling
+//! thread. [`run`] and [`try_run`] create one, run a future to completion, and drop it (and
+//! with it every task still alive: their destructors run).
+//!
+//! Layers, bottom up: [`waker`] (allocation-free wakers, cross-thread wake queue), `task`
+//! (type-erased bodies in a slab), `core` (the loop), `io` (the mio reactor and the
+//! `Registration` sockets use), and this module's public face.
+
+pub(crate) mod builder;
+pub(crate) mod context;
+pub(crate) mod core;
+pub(crate) mod io;
+mod join;
+mod loop_exit;
+mod spawn;
+pub(crate) mod task;
+pub(crate) mod waker;
+mod yield_now;
+
+use std::future::Future;
+use std::rc::Rc;
+
+pub use self::builder::{Builder, PanicPolicy};
+pub use self::join::{joinall, try_joinall, wait, JoinError, JoinHandle};
+pub use self::loop_exit::{catch_loop_exit, CatchLoopExit, LoopExit};
+pub use self::spawn::{spawn, Builder as TaskBuilder};
+pub use self::task::{Join, Task, TaskInfo, TaskState};
+pub use self::waker::KeepAlive;
+pub use self::yield_now::{idle, yield_now, Idle, YieldNow};
+
+/// A single-threaded runtime: an executor and a reactor, driven by [`block_on`](Self::block_on).
+///
+/// Tasks spawned while it runs stay with it between `block_on` calls; dropping the runtime
+/// drops every task still alive, in spawn order (their destructors run — gevent instead
+/// abandons them; see `docs/scheduling.md`).
+///
+/// ```
+/// let rt = greenery::Runtime::new().unwrap();
+/// let h = rt.spawn(async { 1 + 1 });
+/// assert_eq!(rt.block_on(h).unwrap(), 2);
+/// ```
+pub struct Runtime {
+    pub(crate) core: Rc<core::Core>,
+}
+
+impl Runtime {
+    /// A runtime with the default options (see [`Builder`]).
+    pub fn new() -> std::io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// Runs `future` and every task until `future` completes, and returns its output.
+    ///
+    /// # Panics
+    /// With the [`LoopExit`] report when nothing could ever wake `future` (use
+    /// [`try_block_on`](Self::try_block_on) to get it as an error); when called inside a
+    /// running runtime on this thread; when `future` panics, or a task panics under
+    /// [`PanicPolicy::Abort`].
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.try_block_on(future) {
+            Ok(output) => output,
+            Err(exit) => panic!("greenery: {exit}"),
+        }
+    }
+
+    /// Like [`block_on`](Self::block_on), but a program that would block forever returns
+    /// `Err(LoopExit)`, naming the blocked tasks. The runtime stays usable.
+    ///
+    /// ```
+    /// let rt = greenery::Runtime::new().unwrap();
+    /// assert!(rt.try_block_on(std::future::pending::<()>()).is_err());
+    /// assert_eq!(rt.try_block_on(async { 5 }), Ok(5));
+    /// ```
+    #[track_caller]
+    pub fn try_block_on<F: Future>(&self, future: F) -> Result<F::Output, LoopExit> {
+        self.core.block_on(future)
+    }
+
+    /// Spawns a task on this runtime from outside it; it runs during the next `block_on`.
+    pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
+        let task = self.core.spawn_raw(task::boxed(future), None, true);
+        JoinHandle::new(self.core.clone(), task)
+    }
+
+    /// A guard that keeps this runtime from reporting [`LoopExit`] (see [`KeepAlive`]).
+    pub fn keep_alive(&self) -> KeepAlive {
+        KeepAlive::new(self.core.shared.clone())
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        let entered = context::current_core()
+            .is_none()
+            .then(|| context::Entered::new(&self.core));
+        self.core.shutdown();
+        drop(entered);
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("id", &self.core.id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `future` on a new runtime and returns its output: greenery's entry point.
+///
+/// When `future` completes, tasks still alive are dropped (their destructors run).
+///
+/// # Panics
+/// When nothing could ever wake `future` (the [`LoopExit`] report names the blocked tasks; use
+/// [`try_run`] to get it as an error); when called inside a running runtime (a nested run
+/// would block the outer one's tasks); when the OS refuses to create the reactor; when
+/// `future` panics.
+///
+/// ```
+/// let answer = greenery::run(async {
+///     let h = greenery::spawn(async { 21 });
+///     h.await.unwrap() * 2
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    match try_run(future) {
+        Ok(output) => output,
+        Err(exit) => panic!("greenery: {exit}"),
+    }
+}
+
+/// Like [`run`], but returns `Err(LoopExit)` instead of hanging when nothing could ever wake
+/// `future`.
+///
+/// # Panics
+/// Inside a running runtime, or when the OS refuses to create the reactor.
+///
+/// ```
+/// let event = std::future::pending::<()>(); // nobody will ever complete it
+/// let err = greenery::try_run(event).unwrap_err();
+/// assert!(err.to_string().starts_with("This operation would block forever"));
+/// ```
+#[track_caller]
+pub fn try_run<F: Future>(future: F) -> Result<F::Output, LoopExit> {
+    if context::current_core().is_some() {
+        // Checked before creating a reactor so the message is the nested-run one.
+        drop(context::Entered::new(&context::expect_core("run")));
+    }
+    let runtime = match Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => panic!("greenery: cannot create the reactor: {err}"),
+    };
+    runtime.try_block_on(future)
+}
+
+/// Every task of the current runtime that has not finished, in spawn order, with its name and
+/// state (threading's `enumerate()`; its length is `active_count()` minus the main thread).
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// greenery::run(async {
+///     let _h = greenery::task::Builder::new().name("worker").spawn(async {});
+///     let tasks = greenery::runtime::active_tasks();
+///     assert_eq!(tasks.len(), 1);
+///     assert_eq!(tasks[0].name.as_deref(), Some("worker"));
+///     assert_eq!(tasks[0].state, greenery::task::TaskState::Scheduled);
+/// });
+/// ```
+#[track_caller]
+pub fn active_tasks() -> Vec<TaskInfo> {
+    context::expect_core("greenery::runtime::active_tasks").active_tasks()
+}
+
+/// A guard that keeps the current runtime from reporting [`LoopExit`] while something outside
+/// it (another thread) may still wake one of its tasks (see [`KeepAlive`]).
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn keep_alive() -> KeepAlive {
+    KeepAlive::new(
+        context::expect_core("greenery::runtime::keep_alive")
+            .shared
+            .clone(),
+    )
+}

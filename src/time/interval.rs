@@ -1,0 +1,51 @@
+//! [`interval`]: ticks at a fixed period.
+
+use std::time::{Duration, Instant};
+
+use super::sleep::sleep_until;
+
+/// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes after one
+/// yield. When ticks are missed (the task was busy), the next tick is one period after the
+/// late one instead of a burst of catch-up ticks. A zero period ticks on every yield.
+///
+/// ```
+/// use std::time::Duration;
+/// greenery::run(async {
+///     let mut every = greenery::time::interval(Duration::from_millis(2));
+///     let first = every.tick().await;
+///     let second = every.tick().await;
+///     assert_eq!(second - first, Duration::from_millis(2));
+/// });
+/// ```
+pub fn interval(period: Duration) -> Interval {
+    Interval {
+        next: super::now(),
+        period,
+    }
+}
+
+/// The ticker of [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    next: Instant,
+    period: Duration,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns its scheduled time.
+    pub async fn tick(&mut self) -> Instant {
+        let scheduled = self.next;
+        sleep_until(scheduled).await;
+        let now = super::now();
+        self.next = scheduled.checked_add(self.period).unwrap_or(scheduled);
+        if self.next < now && !self.period.is_zero() {
+            self.next = now.checked_add(self.period).unwrap_or(now);
+        }
+        scheduled
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
