@@ -1,0 +1,54 @@
+//! Golden tests: every `tests/golden/NAME.out` is the exact stdout of `examples/NAME.rs`.
+//!
+//! `cargo test` builds the examples before running tests; this test runs each binary (with
+//! the arguments in `tests/golden/NAME.args`, one per line, if that file exists) and compares
+//! its stdout line for line. The `.out` files are the reference outputs of
+//! `../shared/reference/` with only the adaptations each example's header names.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn examples_dir() -> PathBuf {
+    // target/<profile>/deps/golden-<hash> -> target/<profile>/examples
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target profile dir")
+        .join("examples")
+}
+
+#[test]
+fn examples_match_their_golden_output() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut names: Vec<String> = std::fs::read_dir(&golden)
+        .expect("tests/golden")
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "out").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no golden files found");
+    let mut failures = Vec::new();
+    for name in &names {
+        let binary = examples_dir().join(name);
+        let args: Vec<String> = std::fs::read_to_string(golden.join(format!("{name}.args")))
+            .map(|text| text.lines().map(str::to_owned).collect())
+            .unwrap_or_default();
+        let output = Command::new(&binary)
+            .args(&args)
+            .output()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
+        let expected = std::fs::read_to_string(golden.join(format!("{name}.out"))).unwrap();
+        let actual = String::from_utf8_lossy(&output.stdout);
+        if actual != expected || !output.status.success() {
+            failures.push(format!(
+                "--- {name} (exit {:?})\nexpected:\n{expected}\nactual:\n{actual}\nstderr:\n{}",
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        println!("golden {name}: {}", if actual == expected { "ok" } else { "MISMATCH" });
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
