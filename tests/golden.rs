@@ -3,7 +3,9 @@
 //! `cargo test` builds the examples before running tests; this test runs each binary (with
 //! the arguments in `tests/golden/NAME.args`, one per line, if that file exists) and compares
 //! its stdout line for line. The `.out` files are the reference outputs of
-//! `../shared/reference/` with only the adaptations each example's header names.
+//! `../shared/reference/` with only the adaptations each example's header names. A file that
+//! ends with the reference's `[exit status N]` line also pins the exit status; otherwise the
+//! example must exit successfully.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,15 +42,28 @@ fn examples_match_their_golden_output() {
             .output()
             .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
         let expected = std::fs::read_to_string(golden.join(format!("{name}.out"))).unwrap();
-        let actual = String::from_utf8_lossy(&output.stdout);
-        if actual != expected || !output.status.success() {
+        let mut actual = String::from_utf8_lossy(&output.stdout).into_owned();
+        let pins_status = expected
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("[exit status "));
+        if pins_status {
+            actual.push_str(&format!(
+                "[exit status {}]\n",
+                output.status.code().unwrap_or(-1)
+            ));
+        }
+        if actual != expected || !(pins_status || output.status.success()) {
             failures.push(format!(
                 "--- {name} (exit {:?})\nexpected:\n{expected}\nactual:\n{actual}\nstderr:\n{}",
                 output.status.code(),
                 String::from_utf8_lossy(&output.stderr)
             ));
         }
-        println!("golden {name}: {}", if actual == expected { "ok" } else { "MISMATCH" });
+        println!(
+            "golden {name}: {}",
+            if actual == expected { "ok" } else { "MISMATCH" }
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
