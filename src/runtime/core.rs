@@ -593,7 +593,7 @@ impl Core {
         self.fire_timers();
     }
 
-    fn fire_timers(&self) {
+    pub(crate) fn fire_timers(&self) {
         let now = self.now();
         let due = self.timers.borrow_mut().fire_due(now);
         due.into_iter().for_each(Waker::wake);

@@ -222,8 +222,10 @@ pub async fn joinall<T>(
 ) -> Vec<Result<T, JoinError>> {
     let mut pending: Vec<JoinHandle<T>> = handles.into_iter().collect();
     let mut results = Vec::with_capacity(pending.len());
+    let mut first = true;
     poll_fn(|cx| {
-        // Several tasks may have finished since the last poll: order them as they finished.
+        // Tasks found finished on the first look keep their input order; later, several may
+        // have finished since the last poll: order those as they finished.
         let mut round = Vec::new();
         let mut i = 0;
         while i < pending.len() {
@@ -236,7 +238,9 @@ pub async fn joinall<T>(
                 Poll::Pending => i += 1,
             }
         }
-        round.sort_by_key(|(order, _)| *order);
+        if !std::mem::take(&mut first) {
+            round.sort_by_key(|(order, _)| *order);
+        }
         results.extend(round.into_iter().map(|(_, result)| result));
         if pending.is_empty() {
             Poll::Ready(())
@@ -307,6 +311,7 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
     let want = count.unwrap_or(tasks.len()).min(tasks.len());
     let mut finished: Vec<usize> = Vec::with_capacity(want);
     let mut joins: Vec<Option<super::task::Join>> = tasks.iter().map(|t| Some(t.join())).collect();
+    let mut first = true;
     let all = poll_fn(|cx| {
         let mut round = Vec::new();
         for (i, join) in joins.iter_mut().enumerate() {
@@ -317,7 +322,9 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
                 }
             }
         }
-        round.sort_unstable();
+        if !std::mem::take(&mut first) {
+            round.sort_unstable();
+        }
         finished.extend(round.into_iter().map(|(_, i)| i));
         if finished.len() >= want {
             Poll::Ready(())

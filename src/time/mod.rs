@@ -16,7 +16,7 @@ pub use interval::{interval, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The runtime's current time: the real monotonic clock, or the virtual one of a paused
 /// runtime. Outside a runtime, `Instant::now()`.
@@ -29,4 +29,31 @@ use std::time::Instant;
 /// ```
 pub fn now() -> Instant {
     crate::runtime::context::with_core(|core| core.now()).unwrap_or_else(Instant::now)
+}
+
+/// Moves a paused clock forward by `duration` and fires the timers that became due (their
+/// tasks are queued; nothing runs until the caller yields). For poll-by-poll tests of timers.
+///
+/// # Panics
+/// Outside a runtime, or when the runtime's clock is not paused
+/// ([`Builder::start_paused`](crate::Builder::start_paused)).
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = greenery::Builder::new().start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let before = greenery::time::now();
+///     greenery::time::advance(Duration::from_secs(5));
+///     assert_eq!(greenery::time::now() - before, Duration::from_secs(5));
+/// });
+/// ```
+#[track_caller]
+pub fn advance(duration: Duration) {
+    let core = crate::runtime::context::expect_core("greenery::time::advance");
+    assert!(
+        core.clock.is_paused(),
+        "greenery::time::advance needs a paused clock (Builder::start_paused(true))"
+    );
+    core.clock.advance_to(core.now() + duration);
+    core.fire_timers();
 }
