@@ -1,0 +1,192 @@
+//! SEMANTICS rules 11-13: kill drops the task where it waits (destructors run), an unstarted
+//! task never runs, joiners see `Killed`; killall order; what happens at exit.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{paused, Finally, Log};
+use greenery::time::sleep;
+use greenery::{spawn, yield_now, Task};
+
+fn sleeper(log: &Log, name: &'static str) -> impl std::future::Future<Output = ()> {
+    let log = log.clone();
+    async move {
+        let _finally = Finally(log.clone(), name.to_string());
+        log.push(format!("{name} sleeping"));
+        sleep(Duration::from_secs(10)).await;
+        log.push(format!("{name} woke (never)"));
+    }
+}
+
+/// Rule 11 (r12): kill drops the task at its await point; its destructors run before kill
+/// returns; an unstarted task never runs; killing a finished task does nothing.
+#[test]
+fn rule11_kill() {
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let g = spawn(sleeper(&log, "g"));
+            yield_now().await;
+            g.kill();
+            log.push(format!("killed: finished = {}", g.is_finished()));
+            g.kill(); // no-op on a finished task
+            log.push(format!("state after kill: {}", g.task().state()));
+            assert!(g.await.unwrap_err().is_killed());
+
+            let n = spawn(sleeper(&log, "n"));
+            n.kill();
+            log.push(format!(
+                "killed before start: finished = {}",
+                n.is_finished()
+            ));
+            yield_now().await;
+            assert!(n.await.unwrap_err().is_killed());
+        }
+    });
+    assert_eq!(
+        log.take(),
+        [
+            "g sleeping",
+            "g dropped",
+            "killed: finished = true",
+            "state after kill: killed",
+            // n never ran: not even its first line.
+            "killed before start: finished = true"
+        ]
+    );
+}
+
+/// Rule 12 (r13): killing several tasks in order runs their destructors in that order
+/// (gevent's `killall`). Unlike gevent, a kill cannot be ignored: Rust has no way to refuse a
+/// drop.
+#[test]
+fn rule12_killall_in_order() {
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let ws: Vec<_> = (0..3)
+                .map(|i| {
+                    let log = log.clone();
+                    spawn(async move {
+                        let _f = Finally(log, format!("killed {i}"));
+                        sleep(Duration::from_secs(10)).await;
+                    })
+                })
+                .collect();
+            yield_now().await;
+            ws.iter().for_each(|w| w.kill());
+            log.push(format!(
+                "all finished: {}",
+                ws.iter().all(|w| w.is_finished())
+            ));
+        }
+    });
+    assert_eq!(
+        log.take(),
+        [
+            "killed 0 dropped",
+            "killed 1 dropped",
+            "killed 2 dropped",
+            "all finished: true"
+        ]
+    );
+}
+
+#[test]
+fn joiners_of_a_killed_task_wake_in_order_and_see_killed() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let target = spawn(std::future::pending::<()>());
+            let joiners: Vec<_> = (0..2)
+                .map(|i| {
+                    let (log, t) = (log.clone(), target.task());
+                    spawn(async move {
+                        t.join().await;
+                        log.push(format!("joiner {i}: {}", t.state()));
+                    })
+                })
+                .collect();
+            yield_now().await;
+            target.kill();
+            log.push("killed");
+            greenery::joinall(joiners).await;
+        }
+    });
+    assert_eq!(
+        log.take(),
+        ["killed", "joiner 0: killed", "joiner 1: killed"]
+    );
+}
+
+#[test]
+fn a_task_that_kills_itself_is_dropped_at_its_next_suspension() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let l = log.clone();
+            let h = spawn(async move {
+                let _f = Finally(l.clone(), "self".to_string());
+                Task::current().kill();
+                l.push("still running after self-kill");
+                yield_now().await;
+                l.push("never");
+            });
+            let t = h.task();
+            assert!(h.await.unwrap_err().is_killed());
+            log.push(format!("state {}", t.state()));
+        }
+    });
+    assert_eq!(
+        log.take(),
+        [
+            "still running after self-kill",
+            "self dropped",
+            "state finished"
+        ]
+    );
+}
+
+#[test]
+fn killing_the_main_task_does_nothing() {
+    let done = greenery::run(async {
+        Task::current().kill();
+        yield_now().await;
+        "main finished"
+    });
+    assert_eq!(done, "main finished");
+}
+
+#[test]
+fn a_destructor_may_spawn_and_kill_during_a_kill() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            struct SpawnOnDrop(Log, greenery::Task);
+            impl Drop for SpawnOnDrop {
+                fn drop(&mut self) {
+                    self.1.kill();
+                    let log = self.0.clone();
+                    spawn(async move { log.push("spawned by a destructor") });
+                }
+            }
+            let other = spawn(std::future::pending::<()>());
+            let guard = SpawnOnDrop(log.clone(), other.task());
+            let h = spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await;
+            });
+            yield_now().await;
+            h.kill();
+            assert!(other.await.unwrap_err().is_killed());
+            yield_now().await;
+        }
+    });
+    assert_eq!(log.take(), ["spawned by a destructor"]);
+}
