@@ -156,14 +156,16 @@ impl<F: Future> Future for CatchLoopExit<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        if let Poll::Ready(output) = this.future.poll(cx) {
-            return Poll::Ready(Ok(output));
-        }
+        // Registered before the inner future is polled, so scopes nested inside it come later
+        // in the list: the innermost is the last.
         let (core, id) = this.scope.get_or_insert_with(|| {
             let core = context::expect_core("catch_loop_exit");
             let id = core.catchers.register();
             (core, id)
         });
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
         match core.catchers.poll_caught(*id, cx.waker()) {
             Some(exit) => Poll::Ready(Err(exit)),
             None => Poll::Pending,
