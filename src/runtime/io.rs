@@ -77,6 +77,9 @@ pub(crate) struct Reactor {
     waiting: Cell<usize>,
     #[cfg(target_os = "linux")]
     timer: timerfd::TimerFd,
+    /// The deadline the timer fd is armed for.
+    #[cfg(target_os = "linux")]
+    timer_deadline: Cell<Option<Instant>>,
 }
 
 impl Reactor {
@@ -93,6 +96,8 @@ impl Reactor {
                 waiting: Cell::new(0),
                 #[cfg(target_os = "linux")]
                 timer,
+                #[cfg(target_os = "linux")]
+                timer_deadline: Cell::new(None),
             },
             waker,
         ))
@@ -113,11 +118,19 @@ impl Reactor {
     ) -> bool {
         #[cfg(target_os = "linux")]
         let timeout = match (timeout, deadline) {
-            (Some(remaining), Some(_)) if !remaining.is_zero() => {
+            (Some(remaining), Some(deadline)) if !remaining.is_zero() => {
                 // epoll's timeout has millisecond granularity; the timer fd has nanoseconds.
-                match self.timer.arm(remaining) {
-                    Ok(()) => None,
-                    Err(_) => Some(remaining),
+                // It stays armed for the same deadline until it fires.
+                if self.timer_deadline.get() == Some(deadline) {
+                    None
+                } else {
+                    match self.timer.arm(remaining) {
+                        Ok(()) => {
+                            self.timer_deadline.set(Some(deadline));
+                            None
+                        }
+                        Err(_) => Some(remaining),
+                    }
                 }
             }
             _ => timeout,
@@ -136,7 +149,10 @@ impl Reactor {
             match event.token() {
                 WAKER_TOKEN => remote = true,
                 #[cfg(target_os = "linux")]
-                TIMER_TOKEN => self.timer.consume(),
+                TIMER_TOKEN => {
+                    self.timer.consume();
+                    self.timer_deadline.set(None);
+                }
                 Token(key) => {
                     let Some(entry) = sources.get_mut(key) else {
                         continue;
