@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use common::{paused, Finally, Log};
 use greenery::time::sleep;
+use std::future::Future;
+
 use greenery::{spawn, yield_now, Task};
 
 fn sleeper(log: &Log, name: &'static str) -> impl std::future::Future<Output = ()> {
@@ -189,4 +191,30 @@ fn a_destructor_may_spawn_and_kill_during_a_kill() {
         }
     });
     assert_eq!(log.take(), ["spawned by a destructor"]);
+}
+
+#[test]
+fn killing_a_joiner_removes_only_its_own_waiter() {
+    let out = greenery::try_run(async {
+        let t = spawn(async {
+            sleep(Duration::from_millis(10)).await;
+            "t done"
+        });
+        let target = t.task();
+        let joiner = spawn(async move { t.await.unwrap() });
+        yield_now().await; // the joiner now waits on t
+        let mut main_join = std::pin::pin!(target.join());
+        let mut first = true;
+        std::future::poll_fn(|cx| {
+            if std::mem::take(&mut first) {
+                assert!(main_join.as_mut().poll(cx).is_pending());
+                joiner.kill(); // drops the joiner's JoinHandle while main is current
+                return std::task::Poll::Pending;
+            }
+            main_join.as_mut().poll(cx)
+        })
+        .await;
+        target.state()
+    });
+    assert_eq!(out, Ok(greenery::task::TaskState::Finished));
 }

@@ -8,7 +8,7 @@ use std::future::{poll_fn, Future};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use super::core::{panic_message, Core, JoinOutcome};
@@ -92,7 +92,8 @@ impl Error for JoinError {}
 pub struct JoinHandle<T> {
     core: Rc<Core>,
     task: TaskRef,
-    registered: bool,
+    /// The waker parked in the task's joiner list, removed if the handle is dropped first.
+    registered: Option<Waker>,
     done: bool,
     _output: PhantomData<T>,
 }
@@ -102,7 +103,7 @@ impl<T> JoinHandle<T> {
         JoinHandle {
             core,
             task,
-            registered: false,
+            registered: None,
             done: false,
             _output: PhantomData,
         }
@@ -160,8 +161,8 @@ impl<T> Future for JoinHandle<T> {
         };
         let result = match taken {
             None => {
-                this.registered = true;
                 this.core.poll_finished(this.task, cx.waker());
+                this.registered = Some(cx.waker().clone());
                 return Poll::Pending;
             }
             Some(Ok(())) => match output {
@@ -172,7 +173,7 @@ impl<T> Future for JoinHandle<T> {
             Some(Err(JoinOutcome::Panicked(payload))) => Err(JoinError::Panicked(payload)),
             Some(Err(JoinOutcome::Taken)) => Err(JoinError::Killed),
         };
-        this.registered = false;
+        this.registered = None;
         this.done = true;
         Poll::Ready(result)
     }
@@ -180,14 +181,8 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if self.registered {
-            let waker = self
-                .core
-                .current_task()
-                .map(|task| self.core.waker_of(task));
-            if let Some(waker) = waker {
-                self.core.forget_waiter(self.task, &waker);
-            }
+        if let Some(waker) = self.registered.take() {
+            self.core.forget_waiter(self.task, &waker);
         }
         self.core.release_handle(self.task);
     }
