@@ -11,6 +11,19 @@ use super::Runtime;
 ///
 /// In every case the panic is caught at the task boundary; the payload goes to the task's
 /// [`JoinHandle`](crate::JoinHandle) as [`JoinError::Panicked`](crate::JoinError::Panicked).
+///
+/// ```
+/// let rt = greenery::Builder::new()
+///     .on_task_panic(greenery::PanicPolicy::Silent)
+///     .build()
+///     .unwrap();
+/// # std::panic::set_hook(Box::new(|_| {}));
+/// let err = rt.block_on(greenery_spawn_panics());
+/// assert!(err.is_panic());
+/// # async fn greenery_spawn_panics() -> greenery::JoinError {
+/// #     greenery::spawn(async { panic!("boom") }).await.unwrap_err()
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum PanicPolicy {
     /// Print one line on stderr, in the spirit of gevent's `... failed with ...`, unless a
@@ -57,6 +70,11 @@ impl Default for Builder {
 
 impl Builder {
     /// The defaults: real time, [`PanicPolicy::Report`], a 5 ms switch interval.
+    ///
+    /// ```
+    /// let rt = greenery::Builder::new().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
     pub fn new() -> Builder {
         Builder {
             config: Config {
@@ -70,12 +88,25 @@ impl Builder {
     /// Starts with a virtual clock: whenever every task is waiting and only timers can wake
     /// one, the clock jumps to the next deadline instead of sleeping. Timer-order tests then
     /// run instantly and deterministically.
+    ///
+    /// ```
+    /// let rt = greenery::Builder::new().start_paused(true).build().unwrap();
+    /// rt.block_on(greenery::time::sleep(std::time::Duration::from_secs(60))); // returns at once
+    /// ```
     pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
         self.config.start_paused = paused;
         self
     }
 
     /// What to do when a spawned task panics.
+    ///
+    /// ```
+    /// let rt = greenery::Builder::new()
+    ///     .on_task_panic(greenery::PanicPolicy::Abort)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
     pub fn on_task_panic(&mut self, policy: PanicPolicy) -> &mut Builder {
         self.config.panic_policy = policy;
         self
@@ -84,12 +115,27 @@ impl Builder {
     /// How long tasks may run back to back before IO and timers get a look (gevent's switch
     /// interval, 5 ms by default). The clock is read every 32 polls, so the bound is the
     /// interval plus at most 32 polls.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = greenery::Builder::new()
+    ///     .switch_interval(Duration::from_millis(1))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
     pub fn switch_interval(&mut self, interval: Duration) -> &mut Builder {
         self.config.switch_interval = interval;
         self
     }
 
     /// Creates the runtime: its reactor (an epoll instance and a timer fd on Linux).
+    ///
+    /// ```
+    /// let rt = greenery::Builder::new().build()?;
+    /// assert_eq!(rt.block_on(async { "built" }), "built");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn build(&self) -> io::Result<Runtime> {
         Ok(Runtime {
             core: Rc::new(Core::new(self.config.clone())?),

@@ -15,6 +15,14 @@ use super::core::{panic_message, Core, JoinOutcome};
 use super::task::{Task, TaskRef};
 
 /// Why a task produced no value.
+///
+/// ```
+/// # std::panic::set_hook(Box::new(|_| {}));
+/// greenery::run(async {
+///     let err = greenery::spawn(async { panic!("boom") }).await.unwrap_err();
+///     assert_eq!(err.to_string(), "task panicked: boom");
+/// });
+/// ```
 pub enum JoinError {
     /// The task panicked; the payload is what it panicked with.
     Panicked(Box<dyn Any + Send>),
@@ -37,6 +45,14 @@ impl JoinError {
     }
 
     /// Whether the task panicked.
+    ///
+    /// ```
+    /// # std::panic::set_hook(Box::new(|_| {}));
+    /// greenery::run(async {
+    ///     let err = greenery::spawn(async { panic!("boom") }).await.unwrap_err();
+    ///     assert!(err.is_panic() && !err.is_killed());
+    /// });
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, JoinError::Panicked(_))
     }
@@ -45,6 +61,14 @@ impl JoinError {
     ///
     /// # Panics
     /// If the task was killed rather than panicking.
+    ///
+    /// ```
+    /// # std::panic::set_hook(Box::new(|_| {}));
+    /// greenery::run(async {
+    ///     let err = greenery::spawn(async { std::panic::panic_any(7u8) }).await.unwrap_err();
+    ///     assert_eq!(*err.into_panic().downcast::<u8>().unwrap(), 7);
+    /// });
+    /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send> {
         match self {
             JoinError::Panicked(payload) => payload,
@@ -110,6 +134,15 @@ impl<T> JoinHandle<T> {
     }
 
     /// A clonable reference to the task, for [`Task::join`], [`Task::kill`] and friends.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(async {});
+    ///     let t = h.task();
+    ///     t.join().await;
+    ///     assert!(h.is_finished());
+    /// });
+    /// ```
     pub fn task(&self) -> Task {
         Task {
             core: self.core.clone(),
@@ -119,21 +152,51 @@ impl<T> JoinHandle<T> {
 
     /// Kills the task (see [`Task::kill`]); awaiting the handle then gives
     /// [`JoinError::Killed`].
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(std::future::pending::<()>());
+    ///     h.kill();
+    ///     assert!(h.await.unwrap_err().is_killed());
+    /// });
+    /// ```
     pub fn kill(&self) {
         self.core.kill(self.task);
     }
 
     /// Whether the task has finished (returned, panicked or been killed).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(async {});
+    ///     assert!(!h.is_finished());
+    ///     greenery::yield_now().await;
+    ///     assert!(h.is_finished());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.task().is_finished()
     }
 
     /// The task's id.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     assert_eq!(greenery::spawn(async {}).id(), 1);
+    /// });
+    /// ```
     pub fn id(&self) -> u64 {
         self.task().id()
     }
 
     /// The task's name, if it has one.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::task::Builder::new().name("io").spawn(async {});
+    ///     assert_eq!(h.name().as_deref(), Some("io"));
+    /// });
+    /// ```
     pub fn name(&self) -> Option<String> {
         self.task().name()
     }

@@ -37,6 +37,15 @@ impl LoopExit {
     }
 
     /// The tasks that were waiting when the runtime gave up, the main future (id 0) first.
+    ///
+    /// ```
+    /// let err = greenery::try_run(async {
+    ///     let _idle = greenery::task::Builder::new().name("idle").spawn(std::future::pending::<()>());
+    ///     std::future::pending::<()>().await
+    /// })
+    /// .unwrap_err();
+    /// assert_eq!(err.blocked()[1].name.as_deref(), Some("idle"));
+    /// ```
     pub fn blocked(&self) -> &[TaskInfo] {
         &self.blocked
     }
@@ -115,6 +124,14 @@ impl Catchers {
 
 pin_project! {
     /// The future of [`catch_loop_exit`].
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let scope: greenery::runtime::CatchLoopExit<_> =
+    ///         greenery::catch_loop_exit(std::future::pending::<()>());
+    ///     assert!(scope.await.is_err());
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct CatchLoopExit<F> {
         #[pin]

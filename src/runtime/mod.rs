@@ -47,6 +47,12 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime with the default options (see [`Builder`]).
+    ///
+    /// ```
+    /// let rt = greenery::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { 3 }), 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new() -> std::io::Result<Runtime> {
         Builder::new().build()
     }
@@ -58,6 +64,14 @@ impl Runtime {
     /// [`try_block_on`](Self::try_block_on) to get it as an error); when called inside a
     /// running runtime on this thread; when `future` panics, or a task panics under
     /// [`PanicPolicy::Abort`].
+    ///
+    /// ```
+    /// let rt = greenery::Runtime::new().unwrap();
+    /// let out = rt.block_on(async {
+    ///     greenery::spawn(async { "from a task" }).await.unwrap()
+    /// });
+    /// assert_eq!(out, "from a task");
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self.try_block_on(future) {
@@ -80,12 +94,25 @@ impl Runtime {
     }
 
     /// Spawns a task on this runtime from outside it; it runs during the next `block_on`.
+    ///
+    /// ```
+    /// let rt = greenery::Runtime::new().unwrap();
+    /// let h = rt.spawn(async { 5 });
+    /// assert_eq!(rt.block_on(h).unwrap(), 5);
+    /// ```
     pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
         let task = self.core.spawn_raw(task::boxed(future), None, true);
         JoinHandle::new(self.core.clone(), task)
     }
 
     /// A guard that keeps this runtime from reporting [`LoopExit`] (see [`KeepAlive`]).
+    ///
+    /// ```
+    /// let rt = greenery::Runtime::new().unwrap();
+    /// let guard = rt.keep_alive();
+    /// std::thread::spawn(move || drop(guard)); // until then, a pending main would not be LoopExit
+    /// assert!(rt.try_block_on(std::future::pending::<()>()).is_err());
+    /// ```
     pub fn keep_alive(&self) -> KeepAlive {
         KeepAlive::new(self.core.shared.clone())
     }
@@ -183,6 +210,15 @@ pub fn active_tasks() -> Vec<TaskInfo> {
 ///
 /// # Panics
 /// Outside a runtime.
+///
+/// ```
+/// greenery::run(async {
+///     let guard = greenery::runtime::keep_alive();
+///     let h = std::thread::spawn(move || drop(guard));
+///     greenery::time::sleep(std::time::Duration::from_millis(1)).await;
+///     h.join().unwrap();
+/// });
+/// ```
 #[track_caller]
 pub fn keep_alive() -> KeepAlive {
     KeepAlive::new(

@@ -52,12 +52,26 @@ pub struct Builder {
 
 impl Builder {
     /// A builder with no options set.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::task::Builder::new().spawn(async { 1 });
+    ///     assert_eq!(h.await.unwrap(), 1);
+    /// });
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Names the task (shown by [`active_tasks`](crate::runtime::active_tasks), in LoopExit
     /// reports and in panic reports).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::task::Builder::new().name("reader").spawn(async {});
+    ///     assert_eq!(h.task().name().as_deref(), Some("reader"));
+    /// });
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(Rc::from(name.into()));
         self
@@ -67,6 +81,13 @@ impl Builder {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::task::Builder::new().name("adder").spawn(async { 2 + 2 });
+    ///     assert_eq!(h.await.unwrap(), 4);
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where

@@ -158,6 +158,18 @@ impl Slot {
 
 /// The state of a task as [`Task::state`] and [`active_tasks`](crate::runtime::active_tasks)
 /// report it.
+///
+/// ```
+/// use greenery::task::TaskState;
+/// greenery::run(async {
+///     let h = greenery::spawn(std::future::pending::<()>());
+///     assert_eq!(h.task().state(), TaskState::Scheduled);
+///     greenery::yield_now().await;
+///     assert_eq!(h.task().state(), TaskState::Waiting);
+///     h.kill();
+///     assert_eq!(h.task().state(), TaskState::Killed);
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskState {
     /// Created but not started (gevent's `Greenlet(f)` before `start()`).
@@ -206,6 +218,14 @@ impl fmt::Display for TaskState {
 }
 
 /// A snapshot of one live task, as listed by [`active_tasks`](crate::runtime::active_tasks).
+///
+/// ```
+/// greenery::run(async {
+///     let _h = greenery::task::Builder::new().name("w").spawn(async {});
+///     let info = &greenery::runtime::active_tasks()[0];
+///     assert_eq!(info.to_string(), "task #1 'w' (scheduled)");
+/// });
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskInfo {
     /// The task's id (unique within its runtime; the main future is id 0).
@@ -267,6 +287,11 @@ impl Task {
     }
 
     /// The task being run right now, or `None` outside a runtime.
+    ///
+    /// ```
+    /// assert!(greenery::Task::try_current().is_none());
+    /// greenery::run(async { assert!(greenery::Task::try_current().is_some()) });
+    /// ```
     pub fn try_current() -> Option<Task> {
         let core = super::context::current_core()?;
         let task = core.current_task().unwrap_or(MAIN);
@@ -274,21 +299,49 @@ impl Task {
     }
 
     /// The task's id: unique within its runtime, in spawn order; the main future is 0.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let t = greenery::spawn(async {}).task();
+    ///     assert_eq!(t.id(), 1);
+    /// });
+    /// ```
     pub fn id(&self) -> u64 {
         self.core.task_id(self.task)
     }
 
     /// The task's name, if it was given one.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     assert_eq!(greenery::Task::current().name().as_deref(), Some("main"));
+    /// });
+    /// ```
     pub fn name(&self) -> Option<String> {
         self.core.task_name(self.task).map(|name| name.to_string())
     }
 
     /// What the task is doing now.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let me = greenery::Task::current();
+    ///     assert_eq!(me.state(), greenery::task::TaskState::Running);
+    /// });
+    /// ```
     pub fn state(&self) -> TaskState {
         self.core.task_state(self.task)
     }
 
     /// Whether the task has finished: returned, panicked or been killed.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let t = greenery::spawn(async {}).task();
+    ///     t.join().await;
+    ///     assert!(t.is_finished());
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.state_finished()
     }
@@ -321,6 +374,14 @@ impl Task {
     /// Starts a task created with
     /// [`Builder::spawn_unstarted`](crate::task::Builder::spawn_unstarted); does nothing to a
     /// task that was already started.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::task::Builder::new().spawn_unstarted(async { "started" });
+    ///     h.task().start();
+    ///     assert_eq!(h.await.unwrap(), "started");
+    /// });
+    /// ```
     pub fn start(&self) {
         self.core.start(self.task);
     }
@@ -328,6 +389,15 @@ impl Task {
     /// Waits until the task has finished, without taking its result (gevent's `join()`).
     /// Returns at once, without yielding, when it already has. Joiners resume in the order
     /// they started waiting.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let t = greenery::spawn(greenery::yield_now()).task();
+    ///     t.join().await;
+    ///     t.join().await; // again: returns at once
+    ///     assert!(t.is_finished());
+    /// });
+    /// ```
     pub fn join(&self) -> Join {
         Join {
             task: self.clone(),
@@ -350,6 +420,13 @@ impl Task {
     }
 
     /// A snapshot of the task's id, name and state.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let info = greenery::Task::current().info();
+    ///     assert_eq!(info.to_string(), "main (running)");
+    /// });
+    /// ```
     pub fn info(&self) -> TaskInfo {
         TaskInfo {
             id: self.id(),
@@ -374,6 +451,14 @@ impl fmt::Debug for Task {
 }
 
 /// The future of [`Task::join`].
+///
+/// ```
+/// greenery::run(async {
+///     let t = greenery::spawn(async {}).task();
+///     let join: greenery::task::Join = t.join();
+///     join.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Join {
     task: Task,

@@ -25,6 +25,13 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future of [`yield_now`].
+///
+/// ```
+/// greenery::run(async {
+///     let y: greenery::runtime::YieldNow = greenery::yield_now();
+///     y.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct YieldNow {
@@ -71,6 +78,13 @@ pub fn idle() -> Idle {
 }
 
 /// The future of [`idle`].
+///
+/// ```
+/// greenery::run(async {
+///     let idle: greenery::runtime::Idle = greenery::idle();
+///     idle.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Idle {

@@ -25,6 +25,16 @@ pub fn interval(period: Duration) -> Interval {
 }
 
 /// The ticker of [`interval`].
+///
+/// ```
+/// use std::time::Duration;
+/// greenery::run(async {
+///     let mut ticks: greenery::time::Interval = greenery::time::interval(Duration::from_millis(1));
+///     for _ in 0..3 {
+///         ticks.tick().await;
+///     }
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     next: Instant,
@@ -33,6 +43,16 @@ pub struct Interval {
 
 impl Interval {
     /// Waits for the next tick and returns its scheduled time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = greenery::Builder::new().start_paused(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let mut every = greenery::time::interval(Duration::from_secs(1));
+    ///     let first = every.tick().await;
+    ///     assert_eq!(every.tick().await - first, Duration::from_secs(1));
+    /// });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         let scheduled = self.next;
         sleep_until(scheduled).await;
@@ -45,6 +65,13 @@ impl Interval {
     }
 
     /// The period.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     assert_eq!(greenery::time::interval(Duration::from_secs(2)).period(), Duration::from_secs(2));
+    /// });
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }

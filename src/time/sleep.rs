@@ -46,6 +46,14 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
+///
+/// ```
+/// use std::time::Duration;
+/// greenery::run(async {
+///     let nap: greenery::time::Sleep = greenery::time::sleep(Duration::from_millis(1));
+///     nap.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     /// `None`: never.
@@ -69,11 +77,29 @@ impl Sleep {
     }
 
     /// When the sleep ends (`None`: never).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     assert!(greenery::time::sleep(Duration::from_secs(1)).deadline().is_some());
+    ///     assert!(greenery::time::sleep(Duration::MAX).deadline().is_none());
+    /// });
+    /// ```
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
 
     /// Whether the sleep has completed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let mut nap = greenery::time::sleep(Duration::from_millis(1));
+    ///     assert!(!nap.is_elapsed());
+    ///     (&mut nap).await;
+    ///     assert!(nap.is_elapsed());
+    /// });
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         matches!(self.state, State::Done)
     }

@@ -15,6 +15,16 @@ use super::sleep::{sleep, sleep_until, Sleep};
 /// The error of a [`timeout`] that expired (gevent's `Timeout`, CPython's `TimeoutError`).
 ///
 /// Converts into an [`io::Error`] of kind [`io::ErrorKind::TimedOut`].
+///
+/// ```
+/// use std::time::Duration;
+/// greenery::run(async {
+///     let never = std::future::pending::<()>();
+///     let err = greenery::time::timeout(Duration::from_millis(1), never).await.unwrap_err();
+///     let io: std::io::Error = err.into();
+///     assert_eq!(io.kind(), std::io::ErrorKind::TimedOut);
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Elapsed(());
 
@@ -34,6 +44,14 @@ impl From<Elapsed> for io::Error {
 
 pin_project! {
     /// The future of [`timeout`] and [`timeout_at`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let t: greenery::time::Timeout<_> = greenery::time::timeout(Duration::from_secs(1), async { 1 });
+    ///     assert_eq!(t.await, Ok(1));
+    /// });
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     #[derive(Debug)]
     pub struct Timeout<F> {
@@ -83,11 +101,26 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 
 impl<F> Timeout<F> {
     /// The wrapped future.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = greenery::time::timeout(Duration::from_secs(1), std::future::ready(3));
+    /// let inner: &std::future::Ready<i32> = t.get_ref();
+    /// # let _ = inner;
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// Gives the wrapped future back, cancelling the timer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let t = greenery::time::timeout(Duration::from_secs(1), async { 8 });
+    ///     assert_eq!(t.into_inner().await, 8);
+    /// });
+    /// ```
     pub fn into_inner(self) -> F {
         self.future
     }
