@@ -257,12 +257,7 @@ impl Core {
                 Some(payload) => std::mem::replace(&mut slot.body, Body::Panicked(payload)),
                 None => Body::Empty,
             };
-            let waiters = slot.take_waiters();
-            if let Some(extra) = slot.extra.as_mut() {
-                let count = self.finish_count.get() + 1;
-                self.finish_count.set(count);
-                extra.finished = count;
-            }
+            let waiters = self.stamp_finished(slot);
             let freed = (!slot.handle_alive).then(|| tasks.remove(task.index as usize));
             (old, freed, waiters)
         };
@@ -270,6 +265,17 @@ impl Core {
         if let Some(slot) = freed {
             self.free(slot);
         }
+    }
+
+    /// Records when a task finished (for `joinall`'s completion order) and takes its joiners.
+    fn stamp_finished(&self, slot: &mut Slot) -> Vec<Waker> {
+        let Some(extra) = slot.extra.as_mut() else {
+            return Vec::new();
+        };
+        let count = self.finish_count.get() + 1;
+        self.finish_count.set(count);
+        extra.finished = count;
+        std::mem::take(&mut extra.waiters)
     }
 
     /// For a slot being freed: the description of a panic nobody observed.
@@ -341,12 +347,7 @@ impl Core {
             slot.phase = Phase::Killed;
             slot.scheduled = false;
             let body = std::mem::replace(&mut slot.body, Body::Empty);
-            let waiters = slot.take_waiters();
-            if let Some(extra) = slot.extra.as_mut() {
-                let count = self.finish_count.get() + 1;
-                self.finish_count.set(count);
-                extra.finished = count;
-            }
+            let waiters = self.stamp_finished(slot);
             if !slot.handle_alive {
                 tasks.remove(task.index as usize);
             }

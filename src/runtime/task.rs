@@ -147,13 +147,6 @@ impl Slot {
     pub(crate) fn extra(&mut self) -> &mut Extra {
         self.extra.get_or_insert_with(Box::default)
     }
-
-    pub(crate) fn take_waiters(&mut self) -> Vec<Waker> {
-        self.extra
-            .as_mut()
-            .map(|extra| std::mem::take(&mut extra.waiters))
-            .unwrap_or_default()
-    }
 }
 
 /// The state of a task as [`Task::state`] and [`active_tasks`](crate::runtime::active_tasks)
