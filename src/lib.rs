@@ -70,6 +70,7 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+pub mod generator;
 pub mod runtime;
 pub mod time;
 
