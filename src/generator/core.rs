@@ -83,7 +83,7 @@ impl<Y, R, S, E> Core<Y, R, S, E> {
     /// Delivers `input` and polls the body once. `may_wait`: whether the body may await
     /// other futures (then a poll that ends without a yield is `Pending`, state `Waiting`);
     /// otherwise such a poll closes the generator with [`GeneratorError::Blocked`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn step(
         &self,
         input: Input<S, E>,

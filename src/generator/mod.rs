@@ -36,7 +36,7 @@
 //! assert_eq!(*log.borrow(), ["gen start", "got Some(\"a\")"]);
 //! ```
 //!
-//! With `S = ()` a generator is an [`Iterator`] of its yielded values.
+//! A generator is an [`Iterator`] of its yielded values (each step is `next()`).
 //!
 //! # Throw, close and guards
 //!
@@ -96,8 +96,8 @@
 //!
 //! # Async generators
 //!
-//! An [`AsyncGenerator`] is resumed with `.await` and may wait between yields; with `S = ()`
-//! it is a [`futures_core::Stream`]. A plain [`Generator`] whose body awaits anything but its
+//! An [`AsyncGenerator`] is resumed with `.await` and may wait between yields; it is a
+//! [`futures_core::Stream`] of its yielded values. A plain [`Generator`] whose body awaits anything but its
 //! yielder is closed and reports [`GeneratorError::Blocked`]; it never spins or hangs.
 //!
 //! ```
@@ -129,7 +129,7 @@
 //! | `except GeneratorExit:` / yielding in `finally` | not expressible: close drops the body, no code can resume |
 //! | `ValueError: generator already executing` | `Err(AlreadyExecuting)` (share with `Rc<Generator>`) |
 //! | `r = yield from sub()` | `let r = co.yield_from(sub()).await?;` |
-//! | `for x in g:` | `for x in g` (`S = ()`) |
+//! | `for x in g:` | `for x in g` |
 //! | `async def` with `yield` | [`AsyncGenerator`]; `async for` is its `Stream` |
 //!
 //! A body that raises `StopIteration` (PEP 479) has no Rust analogue: a body ends only by

@@ -13,7 +13,7 @@ use super::yielder::Co;
 
 /// Python's async generator: like [`Generator`](super::Generator), but its body may await
 /// any future (sleeps, sockets, other tasks) between yields, so resuming it is a future.
-/// With `S = ()` it is a [`Stream`] of the yielded values.
+/// It is a [`Stream`] of the yielded values.
 ///
 /// Dropping an unfinished [`Resume`] future while the body waits closes the generator (its
 /// destructors run), as cancelling `asend()` does in Python; dropping the generator closes
@@ -159,8 +159,9 @@ impl<Y, R, S, E> AsyncGenerator<Y, R, S, E> {
     }
 }
 
-/// A stream of the yielded values: each poll sends `()`; the stream ends when the body returns
-/// (its value is dropped) or the generator cannot be resumed.
+/// Python's `async for`: a stream of the yielded values. Each item is one
+/// [`next`](AsyncGenerator::next) (it sends `S::default()`); the stream ends when the body
+/// returns (its value is dropped) or the generator cannot be resumed.
 ///
 /// ```
 /// use std::{future::poll_fn, pin::pin};
@@ -181,14 +182,14 @@ impl<Y, R, S, E> AsyncGenerator<Y, R, S, E> {
 ///     assert_eq!(seen, ['x', 'y']);
 /// });
 /// ```
-impl<Y, R, E> Stream for AsyncGenerator<Y, R, (), E> {
+impl<Y, R, S: Default, E> Stream for AsyncGenerator<Y, R, S, E> {
     type Item = Y;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         let input = if self.core.is_waiting() {
             Input::Continue
         } else {
-            Input::Send(())
+            Input::Next(S::default())
         };
         match self.core.step(input, cx, true) {
             Poll::Pending => Poll::Pending,

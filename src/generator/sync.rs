@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::iter::FusedIterator;
+use std::mem::ManuallyDrop;
 use std::task::{Context, Poll};
 
 use super::core::{noop_waker, Core, Input, State};
@@ -210,7 +211,8 @@ impl<Y, R, S, E> Generator<Y, R, S, E> {
 
     #[inline]
     fn drive(&self, input: Input<S, E>) -> Result<GeneratorState<Y, R>, GeneratorError<E>> {
-        let waker = noop_waker();
+        // The no-op waker owns nothing, so skipping its drop (an indirect call) loses nothing.
+        let waker = ManuallyDrop::new(noop_waker());
         let mut cx = Context::from_waker(&waker);
         match self.core.step(input, &mut cx, false) {
             Poll::Ready(result) => result,
@@ -220,9 +222,10 @@ impl<Y, R, S, E> Generator<Y, R, S, E> {
     }
 }
 
-/// Iterating sends `()` at each yield and yields the values, as a Python `for` loop does;
-/// iteration ends when the body returns (its value is dropped: use [`Generator::resume`] to
-/// get it) or the generator cannot be resumed.
+/// Iterating is Python's `for` loop: each step is [`Generator::next`] (it sends
+/// `S::default()`, Python's `None`) and yields the values; iteration ends when the body returns
+/// (its value is dropped: use [`Generator::resume`] to get it) or the generator cannot be
+/// resumed.
 ///
 /// ```
 /// use greenery::generator::Generator;
@@ -234,16 +237,16 @@ impl<Y, R, S, E> Generator<Y, R, S, E> {
 /// });
 /// assert_eq!(squares.sum::<u64>(), 30);
 /// ```
-impl<Y, R, E> Iterator for Generator<Y, R, (), E> {
+impl<Y, R, S: Default, E> Iterator for Generator<Y, R, S, E> {
     type Item = Y;
 
     #[inline]
     fn next(&mut self) -> Option<Y> {
-        match self.resume(()) {
+        match Generator::next(self) {
             Ok(GeneratorState::Yielded(value)) => Some(value),
             _ => None,
         }
     }
 }
 
-impl<Y, R, E> FusedIterator for Generator<Y, R, (), E> {}
+impl<Y, R, S: Default, E> FusedIterator for Generator<Y, R, S, E> {}

@@ -62,7 +62,7 @@ impl<Y, S, E> Co<Y, S, E> {
     /// ```
     pub fn yield_(&self, value: Y) -> Yield<'_, Y, S, E> {
         Yield {
-            slot: &self.slot,
+            slot: &*self.slot,
             value: Some(value),
         }
     }
@@ -97,7 +97,7 @@ impl<Y, S, E> Co<Y, S, E> {
         S: Default,
     {
         YieldFrom {
-            slot: &self.slot,
+            slot: &*self.slot,
             sub,
             started: false,
         }
@@ -107,7 +107,7 @@ impl<Y, S, E> Co<Y, S, E> {
 /// The future of [`Co::yield_`].
 #[must_use = "a yield does nothing unless awaited"]
 pub struct Yield<'a, Y, S, E> {
-    slot: &'a SlotRef<Y, S, E>,
+    slot: &'a Cell<Slot<Y, S, E>>,
     value: Option<Y>,
 }
 
@@ -139,7 +139,7 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
 /// The future of [`Co::yield_from`].
 #[must_use = "a yield from does nothing unless awaited"]
 pub struct YieldFrom<'a, Y, R, S, E> {
-    slot: &'a SlotRef<Y, S, E>,
+    slot: &'a Cell<Slot<Y, S, E>>,
     sub: Generator<Y, R, S, E>,
     started: bool,
 }

@@ -1,0 +1,150 @@
+//! SEMANTICS rule 34: `next`/`send`, the just-started rule, `StopIteration.value`.
+//! Port of `semantics/r40_generator_send.py`; Python's `None` is `S::default()` (`S = Option`).
+
+mod generator_common;
+
+use generator_common::{repr, Log};
+use greenery::generator::{Co, Generator, GeneratorError, GeneratorState::*};
+
+fn gen(log: &Log) -> Generator<i32, &'static str, Option<&'static str>> {
+    let log = log.clone();
+    Generator::new(|co: Co<i32, Option<&str>>| async move {
+        log.print("gen start");
+        let Ok(x) = co.yield_(1).await;
+        log.print(format!("got {}", repr(x)));
+        let Ok(y) = co.yield_(2).await;
+        log.print(format!("got {}", repr(y)));
+        "ret-val"
+    })
+}
+
+#[test]
+fn r40_send_rules_in_reference_order() {
+    let log = Log::default();
+    let g = gen(&log);
+    log.print("created; nothing ran yet");
+    match g.send(Some("hi")) {
+        Err(GeneratorError::JustStarted) => {
+            // Adapted: Python says "non-None"; greenery's unit is `()`.
+            log.print("TypeError: can't send non-None value to a just-started generator")
+        }
+        other => panic!("expected JustStarted, got {other:?}"),
+    }
+    // Python's `send(None)` to a just-started generator is `next()`.
+    match g.next() {
+        Ok(Yielded(v)) => log.print(format!("send(None) -> {v}")),
+        other => panic!("{other:?}"),
+    }
+    match g.send(Some("a")) {
+        Ok(Yielded(v)) => log.print(format!("send('a') -> {v}")),
+        other => panic!("{other:?}"),
+    }
+    match g.send(Some("b")) {
+        Ok(Complete(value)) => log.print(format!("StopIteration.value = '{value}'")),
+        other => panic!("{other:?}"),
+    }
+    match g.next() {
+        Err(GeneratorError::Finished) => log.print("again: StopIteration.value = None"),
+        other => panic!("{other:?}"),
+    }
+    let all: Vec<i32> = gen(&log).collect();
+    log.print(format!("for-loop over gen(): {all:?}"));
+    assert_eq!(
+        log.lines(),
+        [
+            "created; nothing ran yet",
+            "TypeError: can't send non-None value to a just-started generator",
+            "gen start",
+            "send(None) -> 1",
+            "got 'a'",
+            "send('a') -> 2",
+            "got 'b'",
+            "StopIteration.value = 'ret-val'",
+            "again: StopIteration.value = None",
+            "gen start",
+            "got None",
+            "got None",
+            "for-loop over gen(): [1, 2]",
+        ]
+    );
+}
+
+#[test]
+fn just_started_error_leaves_the_generator_unstarted() {
+    let log = Log::default();
+    let g = gen(&log);
+    assert_eq!(g.send(Some("hi")), Err(GeneratorError::JustStarted));
+    assert_eq!(g.send(Some("again")), Err(GeneratorError::JustStarted));
+    assert!(log.lines().is_empty(), "the body must not run");
+    assert!(!g.is_finished());
+    assert_eq!(g.next(), Ok(Yielded(1)));
+    assert_eq!(log.lines(), ["gen start"]);
+}
+
+#[test]
+fn a_unit_send_starts_a_generator() {
+    let g: Generator<&str> = Generator::new(|co| async move {
+        co.yield_("first").await;
+    });
+    assert_eq!(g.send(()), Ok(Yielded("first")));
+    assert_eq!(g.resume(()), Ok(Complete(())));
+}
+
+#[test]
+fn the_return_value_is_reported_once_then_finished() {
+    let g: Generator<(), String> = Generator::new(|_co| async { "value".to_string() });
+    assert_eq!(g.next(), Ok(Complete("value".to_string())));
+    assert!(g.is_finished());
+    for _ in 0..3 {
+        assert_eq!(g.next(), Err(GeneratorError::Finished));
+        assert_eq!(g.send(()), Err(GeneratorError::Finished));
+    }
+}
+
+#[test]
+fn sending_to_a_finished_generator_is_an_error_and_drops_the_value() {
+    let g: Generator<(), (), String> = Generator::new(|_co| async {});
+    assert_eq!(g.next(), Ok(Complete(())));
+    assert_eq!(g.send("late".into()), Err(GeneratorError::Finished));
+}
+
+#[test]
+fn values_flow_both_ways_in_order() {
+    let g: Generator<i64, i64, i64> = Generator::new(|co| async move {
+        let mut total = 0;
+        for _ in 0..3 {
+            let Ok(x) = co.yield_(total).await;
+            total += x;
+        }
+        total
+    });
+    assert_eq!(g.next(), Ok(Yielded(0)));
+    assert_eq!(g.send(5), Ok(Yielded(5)));
+    assert_eq!(g.send(-2), Ok(Yielded(3)));
+    assert_eq!(g.send(10), Ok(Complete(13)));
+}
+
+#[test]
+fn the_iterator_ends_when_the_body_returns_and_stays_ended() {
+    let mut g: Generator<u8, &str> = Generator::new(|co| async move {
+        co.yield_(1).await;
+        co.yield_(2).await;
+        "dropped by the iterator"
+    });
+    assert_eq!(g.by_ref().collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(Iterator::next(&mut g), None);
+    assert_eq!(g.next(), Err(GeneratorError::Finished));
+}
+
+#[test]
+fn a_body_may_yield_through_helper_async_fns() {
+    async fn twice(co: &Co<u32>, v: u32) {
+        co.yield_(v).await;
+        co.yield_(v).await;
+    }
+    let g: Generator<u32> = Generator::new(|co| async move {
+        twice(&co, 1).await;
+        twice(&co, 2).await;
+    });
+    assert_eq!(g.collect::<Vec<_>>(), [1, 1, 2, 2]);
+}
