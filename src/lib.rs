@@ -71,8 +71,11 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 pub mod generator;
+pub mod queue;
 pub mod runtime;
+pub mod sync;
 pub mod time;
+pub mod timeout;
 
 pub use runtime::{
     catch_loop_exit, idle, joinall, run, spawn, try_joinall, try_run, wait, yield_now, Builder,

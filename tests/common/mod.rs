@@ -2,6 +2,7 @@
 #![allow(dead_code)] // Each test crate uses its own subset.
 
 use std::cell::RefCell;
+use std::future::Future;
 use std::rc::Rc;
 
 /// An ordered record of events, cheap to clone into tasks.
@@ -24,6 +25,18 @@ impl Log {
     pub fn snapshot(&self) -> Vec<String> {
         self.0.borrow().clone()
     }
+
+    /// Asserts the log equals the lines of `expected` (one event per line, surrounding
+    /// whitespace ignored) and clears it.
+    #[track_caller]
+    pub fn assert(&self, expected: &str) {
+        let want: Vec<&str> = expected
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(self.take(), want);
+    }
 }
 
 /// A runtime with a paused (virtual) clock: timer tests run instantly and deterministically.
@@ -40,5 +53,33 @@ pub struct Finally(pub Log, pub String);
 impl Drop for Finally {
     fn drop(&mut self) {
         self.0.push(format!("{} dropped", self.1));
+    }
+}
+
+/// Runs `future` on a runtime with a virtual clock (see [`paused`]).
+pub fn run_paused<F: Future>(future: F) -> F::Output {
+    paused().block_on(future)
+}
+
+/// A tiny xorshift PRNG for property tests with fixed seeds.
+pub struct XorShift(u64);
+
+impl XorShift {
+    pub fn new(seed: u64) -> XorShift {
+        XorShift(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
     }
 }

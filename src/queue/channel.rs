@@ -1,0 +1,307 @@
+//! [`Channel`]: a rendezvous, where `put` waits for a getter to take the item.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+
+use super::error::{Empty, Full};
+use crate::sync::waitlist::{Key, WaitList};
+
+struct State<T> {
+    getters: WaitList,
+    /// Each putter's node holds its item until a getter takes it.
+    putters: WaitList<Option<T>>,
+}
+
+type Shared<T> = Rc<RefCell<State<T>>>;
+
+/// A queue of capacity zero (gevent's `Channel`): [`put`](Channel::put) waits until a getter
+/// has taken the item, so each item is handed from one task to another directly.
+///
+/// Putters and getters are each served FIFO. A getter that finds a waiting putter takes its
+/// item at once, without yielding, and the putter resumes after it (the getter runs first,
+/// as in gevent's hand-out). Cloning gives another handle; a `Channel` is also a [`Stream`].
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc};
+/// use greenery::queue::Channel;
+/// greenery::run(async {
+///     let ch = Channel::new();
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let getter = {
+///         let (ch, log) = (ch.clone(), log.clone());
+///         greenery::spawn(async move { log.borrow_mut().push(format!("got {}", ch.get().await)) })
+///     };
+///     ch.put("hello").await; // waits until the getter took it
+///     log.borrow_mut().push("put returned".to_string());
+///     getter.await.unwrap();
+///     assert_eq!(*log.borrow(), ["got hello", "put returned"]);
+/// });
+/// ```
+pub struct Channel<T> {
+    shared: Shared<T>,
+    next: Option<Key>,
+}
+
+impl<T> Channel<T> {
+    /// A new channel.
+    pub fn new() -> Channel<T> {
+        Channel {
+            shared: Rc::new(RefCell::new(State {
+                getters: WaitList::default(),
+                putters: WaitList::default(),
+            })),
+            next: None,
+        }
+    }
+
+    /// Offers `item` and waits until a getter has taken it.
+    pub fn put(&self, item: T) -> ChannelPut<T> {
+        ChannelPut {
+            shared: self.shared.clone(),
+            item: Some(item),
+            key: None,
+        }
+    }
+
+    /// Like [`put`](Self::put), but takes the item back in [`Full`] if no getter took it
+    /// within `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::new();
+    ///     let err = ch.put_timeout(5, Duration::from_millis(1)).await.unwrap_err();
+    ///     assert_eq!(err.into_inner(), 5);
+    /// });
+    /// ```
+    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+        let mut put = self.put(item);
+        match crate::time::timeout(timeout, &mut put).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Full(put.take_back().unwrap_or_else(|| {
+                unreachable!("an unfinished channel put still holds its item")
+            }))),
+        }
+    }
+
+    /// Takes an item from the first waiting putter, waiting for one if there is none.
+    pub fn get(&self) -> ChannelGet<T> {
+        ChannelGet {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Takes an item from the first waiting putter, if any.
+    ///
+    /// ```
+    /// let ch = greenery::queue::Channel::<u8>::new();
+    /// assert!(ch.try_get().is_err());
+    /// ```
+    pub fn try_get(&self) -> Result<T, Empty> {
+        take(&mut self.shared.borrow_mut()).ok_or(Empty)
+    }
+
+    /// Like [`get`](Self::get), but gives up with [`Empty`] after `timeout`.
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Empty> {
+        crate::time::timeout(timeout, self.get())
+            .await
+            .map_err(|_| Empty)
+    }
+
+    /// How many tasks wait to get an item.
+    pub fn getters(&self) -> usize {
+        self.shared.borrow().getters.len()
+    }
+
+    /// How many putters wait with an item nobody has taken yet.
+    pub fn putters(&self) -> usize {
+        let state = self.shared.borrow();
+        let mut count = 0;
+        let _ = state.putters.find(|item| {
+            count += usize::from(item.is_some());
+            false
+        });
+        count
+    }
+}
+
+/// Takes the first offered item and wakes its putter.
+fn take<T>(state: &mut State<T>) -> Option<T> {
+    let key = state.putters.find(Option::is_some)?;
+    let item = state.putters.payload_mut(key).take();
+    state.putters.notify(key);
+    item
+}
+
+fn poll_get<T>(shared: &Shared<T>, key: &mut Option<Key>, cx: &mut Context<'_>) -> Poll<T> {
+    let mut state = shared.borrow_mut();
+    if let Some(item) = take(&mut state) {
+        if let Some(key) = key.take() {
+            state.getters.remove(key);
+        }
+        return Poll::Ready(item);
+    }
+    match *key {
+        Some(key) => {
+            state.getters.clear_notified(key);
+            state.getters.set_waker(key, cx.waker());
+        }
+        None => *key = Some(state.getters.push(Some(cx.waker().clone()), ())),
+    }
+    Poll::Pending
+}
+
+fn leave_getters<T>(shared: &Shared<T>, key: &mut Option<Key>) {
+    if let Some(key) = key.take() {
+        let mut state = shared.borrow_mut();
+        let (notified, ()) = state.getters.remove(key);
+        if notified && state.putters.find(Option::is_some).is_some() {
+            state.getters.notify_one();
+        }
+    }
+}
+
+impl<T> Default for Channel<T> {
+    fn default() -> Self {
+        Channel::new()
+    }
+}
+
+impl<T> Clone for Channel<T> {
+    fn clone(&self) -> Self {
+        Channel {
+            shared: self.shared.clone(),
+            next: None,
+        }
+    }
+}
+
+impl<T> Unpin for Channel<T> {}
+
+impl<T> Stream for Channel<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        poll_get(&this.shared, &mut this.next, cx).map(Some)
+    }
+}
+
+impl<T> Drop for Channel<T> {
+    fn drop(&mut self) {
+        leave_getters(&self.shared, &mut self.next);
+    }
+}
+
+impl<T> fmt::Debug for Channel<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("getters", &self.getters())
+            .field("putters", &self.putters())
+            .finish()
+    }
+}
+
+/// The future of [`Channel::put`]. Dropping it before a getter took the item withdraws the
+/// offer (the item is dropped).
+#[must_use = "futures do nothing unless awaited"]
+pub struct ChannelPut<T> {
+    shared: Shared<T>,
+    item: Option<T>,
+    key: Option<Key>,
+}
+
+impl<T> ChannelPut<T> {
+    /// Withdraws the offer and returns the item, unless a getter took it.
+    fn take_back(&mut self) -> Option<T> {
+        if let Some(item) = self.item.take() {
+            return Some(item);
+        }
+        let key = self.key.take()?;
+        self.shared.borrow_mut().putters.remove(key).1
+    }
+}
+
+impl<T> Unpin for ChannelPut<T> {}
+
+impl<T> Future for ChannelPut<T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.shared.borrow_mut();
+        match this.key {
+            None => {
+                let item = this.item.take();
+                this.key = Some(state.putters.push(Some(cx.waker().clone()), item));
+                state.getters.notify_one();
+                Poll::Pending
+            }
+            Some(key) if state.putters.payload_mut(key).is_none() => {
+                state.putters.remove(key);
+                this.key = None;
+                Poll::Ready(())
+            }
+            Some(key) => {
+                state.putters.clear_notified(key);
+                state.putters.set_waker(key, cx.waker());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Drop for ChannelPut<T> {
+    fn drop(&mut self) {
+        drop(self.take_back());
+    }
+}
+
+impl<T> fmt::Debug for ChannelPut<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelPut")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Channel::get`]. Dropping it leaves the line; a wake-up it had received
+/// passes to the next getter.
+#[must_use = "futures do nothing unless awaited"]
+pub struct ChannelGet<T> {
+    shared: Shared<T>,
+    key: Option<Key>,
+}
+
+impl<T> Unpin for ChannelGet<T> {}
+
+impl<T> Future for ChannelGet<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        poll_get(&this.shared, &mut this.key, cx)
+    }
+}
+
+impl<T> Drop for ChannelGet<T> {
+    fn drop(&mut self) {
+        leave_getters(&self.shared, &mut self.key);
+    }
+}
+
+impl<T> fmt::Debug for ChannelGet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelGet")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}

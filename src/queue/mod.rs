@@ -1,0 +1,90 @@
+//! Queues between tasks: [`Queue`] (FIFO, unbounded or bounded, joinable), [`LifoQueue`],
+//! [`PriorityQueue`] and the rendezvous [`Channel`] (gevent's `gevent.queue`).
+//!
+//! Like everything in [`sync`](crate::sync), queues belong to one runtime, are `!Send`, and
+//! are cheap to clone (each clone is a handle to the same queue). They follow gevent's rules
+//! (SEMANTICS rules 19-22):
+//!
+//! - **`put` never switches.** On an unbounded queue it never waits either; waiting getters
+//!   are woken (deferred) and take the items in the order they called `get`.
+//! - **A `get` that finds an item returns at once**, without yielding.
+//! - **Items are not reserved.** Until a woken getter runs, the running task may `get` the
+//!   item itself (barging); the getter keeps its place at the front of the line.
+//! - **Bounded queues push back.** `put` waits while the queue is full; blocked putters are
+//!   admitted in FIFO order, one per freed slot, alternating with the getters woken for their
+//!   items (one putter, then one getter, as gevent's hand-out pass does).
+//! - **`try_put`/`try_get`** (gevent's `put_nowait`/`get_nowait`) fail with [`Full`] (which
+//!   gives the item back) and [`Empty`]; `put_timeout`/`get_timeout` likewise.
+//! - **Leaving is clean.** A getter or putter whose future is dropped (its task killed, a
+//!   timeout) leaves the line; a wake-up it had received passes to the next in line, and a
+//!   putter's item is never half-delivered.
+//!
+//! # A tour
+//!
+//! Producers and consumers, with `task_done`/`join` to wait for the work:
+//!
+//! ```
+//! use std::{cell::RefCell, rc::Rc};
+//! use greenery::queue::Queue;
+//!
+//! greenery::run(async {
+//!     let jobs = Queue::bounded(2).unwrap();
+//!     let done = Rc::new(RefCell::new(Vec::new()));
+//!     for w in 0..2 {
+//!         let (jobs, done) = (jobs.clone(), done.clone());
+//!         greenery::spawn(async move {
+//!             loop {
+//!                 let job: u32 = jobs.get().await;
+//!                 done.borrow_mut().push((w, job));
+//!                 jobs.task_done().unwrap();
+//!             }
+//!         });
+//!     }
+//!     for job in 0..6 {
+//!         jobs.put(job).await; // waits while two jobs are queued
+//!     }
+//!     jobs.join().await;
+//!     assert_eq!(done.borrow().len(), 6);
+//! });
+//! ```
+//!
+//! A queue is a [`Stream`](futures_core::Stream) of its items. The stream never ends by
+//! itself (gevent ends iteration at a `StopIteration` item): send a sentinel, for example
+//! `None` in a `Queue<Option<T>>`, and stop there.
+//!
+//! ```
+//! use futures_core::Stream;
+//! use std::pin::Pin;
+//! use greenery::queue::Queue;
+//!
+//! greenery::run(async {
+//!     let mut q = Queue::new();
+//!     for x in [Some(1), Some(2), None, Some(3)] {
+//!         q.try_put(x).unwrap();
+//!     }
+//!     let mut seen = Vec::new();
+//!     while let Some(Some(x)) =
+//!         std::future::poll_fn(|cx| Pin::new(&mut q).poll_next(cx)).await
+//!     {
+//!         seen.push(x);
+//!     }
+//!     assert_eq!(seen, [1, 2]);
+//! });
+//! ```
+//!
+//! Where greenery differs from gevent: gevent's hand-out is one pass of the hub, run after
+//! the caller blocks; greenery wakes each served task itself, so a task already in the run
+//! queue may run between two hand-outs. `Queue::bounded(0)` is an error, not an unbounded
+//! queue (gevent's deprecated `Queue(0)`); a [`Channel`] `get` that finds a waiting putter
+//! takes its item without yielding.
+
+mod channel;
+mod error;
+#[allow(clippy::module_inception)]
+mod queue;
+mod store;
+
+pub use channel::{Channel, ChannelGet, ChannelPut};
+pub use error::{Empty, Full, TaskDoneError, ZeroCapacity};
+pub use queue::{Get, JoinableQueue, LifoQueue, PriorityQueue, Put, Queue, QueueJoin};
+pub use store::{Fifo, Lifo, Priority, Store};

@@ -1,0 +1,544 @@
+//! [`Queue`]: FIFO, LIFO and priority queues, unbounded or bounded, joinable.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+
+use super::error::{Empty, Full, TaskDoneError, ZeroCapacity};
+use super::store::{Fifo, Lifo, Priority, Store};
+use crate::sync::waitlist::{Key, WaitList};
+
+struct State<T, S> {
+    items: S,
+    capacity: Option<usize>,
+    getters: WaitList,
+    putters: WaitList,
+    unfinished: usize,
+    joiners: WaitList,
+    _item: PhantomData<T>,
+}
+
+impl<T, S: Store<T>> State<T, S> {
+    fn has_room(&self) -> bool {
+        self.capacity.map_or(true, |capacity| self.items.len() < capacity)
+    }
+
+    /// Stores an item put by the running task and wakes one getter for it.
+    fn commit(&mut self, item: T) {
+        self.items.push(item);
+        self.unfinished += 1;
+        self.getters.notify_one();
+    }
+
+    /// Takes an item for a getter; a bounded queue admits one waiting putter per freed slot.
+    fn take(&mut self) -> Option<T> {
+        let item = self.items.pop()?;
+        if self.capacity.is_some() {
+            self.putters.notify_one();
+        }
+        Some(item)
+    }
+}
+
+type Shared<T, S> = Rc<RefCell<State<T, S>>>;
+
+/// A queue of items between tasks (gevent's `Queue`, `JoinableQueue`, `LifoQueue` and
+/// `PriorityQueue`; SEMANTICS rules 19-22). `S` orders the items: [`Fifo`] (the default),
+/// [`Lifo`] or [`Priority`]; see the [module docs](super) for the scheduling rules.
+///
+/// Cloning gives another handle to the same queue. A `Queue` is also a
+/// [`Stream`] of its items, for consumers (a stream that never ends by itself).
+///
+/// ```
+/// use greenery::queue::Queue;
+/// greenery::run(async {
+///     let q = Queue::new();
+///     let consumer = {
+///         let q = q.clone();
+///         greenery::spawn(async move { q.get().await + q.get().await })
+///     };
+///     q.put(1).await;
+///     q.put(2).await;
+///     assert_eq!(consumer.await.unwrap(), 3);
+/// });
+/// ```
+pub struct Queue<T, S = Fifo<T>> {
+    shared: Shared<T, S>,
+    /// The place in line of this handle used as a [`Stream`].
+    next: Option<Key>,
+}
+
+/// A queue with `task_done`/`join`: every [`Queue`] is joinable (as in gevent ≥ 25.4, where
+/// `JoinableQueue is Queue`).
+pub type JoinableQueue<T> = Queue<T>;
+
+/// A queue that hands out the last item put first: [`Queue::lifo`].
+pub type LifoQueue<T> = Queue<T, Lifo<T>>;
+
+/// A queue that hands out the smallest item first: [`Queue::priority`].
+pub type PriorityQueue<T> = Queue<T, Priority<T>>;
+
+impl<T> Queue<T> {
+    /// An unbounded FIFO queue: `put` never waits.
+    pub fn new() -> Queue<T> {
+        Queue::build(None)
+    }
+
+    /// A FIFO queue holding at most `capacity` items: `put` waits while it is full. An error
+    /// for a capacity of zero (use [`Channel`](super::Channel) for a rendezvous).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::bounded(1).unwrap();
+    /// q.try_put('a').unwrap();
+    /// assert!(q.try_put('b').is_err());
+    /// assert!(greenery::queue::Queue::<u8>::bounded(0).is_err());
+    /// ```
+    pub fn bounded(capacity: usize) -> Result<Queue<T>, ZeroCapacity> {
+        Queue::with_store(Some(capacity))
+    }
+
+    /// An unbounded LIFO queue (gevent's `LifoQueue()`); bounded:
+    /// `LifoQueue::with_store(Some(n))`.
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::lifo();
+    /// for x in [3, 1, 2] { q.try_put(x).unwrap(); }
+    /// assert_eq!([q.try_get(), q.try_get(), q.try_get()], [Ok(2), Ok(1), Ok(3)]);
+    /// ```
+    pub fn lifo() -> LifoQueue<T> {
+        Queue::build(None)
+    }
+
+    /// An unbounded priority queue, smallest item first (gevent's `PriorityQueue()`);
+    /// bounded: `PriorityQueue::with_store(Some(n))`.
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::priority();
+    /// for x in [3, 1, 2] { q.try_put(x).unwrap(); }
+    /// assert_eq!([q.try_get(), q.try_get(), q.try_get()], [Ok(1), Ok(2), Ok(3)]);
+    /// ```
+    pub fn priority() -> PriorityQueue<T>
+    where
+        T: Ord,
+    {
+        Queue::build(None)
+    }
+}
+
+impl<T, S: Store<T>> Queue<T, S> {
+    fn build(capacity: Option<usize>) -> Queue<T, S> {
+        Queue {
+            shared: Rc::new(RefCell::new(State {
+                items: S::default(),
+                capacity,
+                getters: WaitList::default(),
+                putters: WaitList::default(),
+                unfinished: 0,
+                joiners: WaitList::default(),
+                _item: PhantomData,
+            })),
+            next: None,
+        }
+    }
+
+    /// A queue with any [`Store`]; `None` is unbounded, `Some(0)` an error.
+    pub fn with_store(capacity: Option<usize>) -> Result<Queue<T, S>, ZeroCapacity> {
+        if capacity == Some(0) {
+            return Err(ZeroCapacity);
+        }
+        Ok(Queue::build(capacity))
+    }
+
+    /// Puts `item`, waiting while a bounded queue is full; blocked putters are admitted in
+    /// FIFO order. Never yields when there is room: waiting getters are woken (deferred) and
+    /// the caller keeps running.
+    pub fn put(&self, item: T) -> Put<T, S> {
+        Put {
+            shared: self.shared.clone(),
+            item: Some(item),
+            key: None,
+        }
+    }
+
+    /// Puts `item` if there is room, else gives it back in [`Full`] (gevent's
+    /// `put_nowait`).
+    pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
+        let mut state = self.shared.borrow_mut();
+        if !state.has_room() {
+            return Err(Full(item));
+        }
+        state.commit(item);
+        Ok(())
+    }
+
+    /// Like [`put`](Self::put), but gives the item back in [`Full`] if the queue stays full
+    /// for `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::bounded(1).unwrap();
+    ///     q.put(1).await;
+    ///     let err = q.put_timeout(2, Duration::from_millis(1)).await.unwrap_err();
+    ///     assert_eq!(err.into_inner(), 2);
+    /// });
+    /// ```
+    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+        let mut put = self.put(item);
+        match crate::time::timeout(timeout, &mut put).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Full(put.item.take().unwrap_or_else(|| {
+                unreachable!("an unfinished put still holds its item")
+            }))),
+        }
+    }
+
+    /// Takes the next item, waiting while the queue is empty; waiting getters are served in
+    /// FIFO order. Returns at once, without yielding, when an item is there.
+    pub fn get(&self) -> Get<T, S> {
+        Get {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Takes the next item if there is one (gevent's `get_nowait`).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::<u8>::new();
+    /// assert_eq!(q.try_get(), Err(greenery::queue::Empty));
+    /// ```
+    pub fn try_get(&self) -> Result<T, Empty> {
+        self.shared.borrow_mut().take().ok_or(Empty)
+    }
+
+    /// Like [`get`](Self::get), but gives up with [`Empty`] after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::<u8>::new();
+    ///     assert!(q.get_timeout(Duration::from_millis(1)).await.is_err());
+    /// });
+    /// ```
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Empty> {
+        crate::time::timeout(timeout, self.get())
+            .await
+            .map_err(|_| Empty)
+    }
+
+    /// How many items are in the queue (gevent's `qsize()`).
+    pub fn len(&self) -> usize {
+        self.shared.borrow().items.len()
+    }
+
+    /// Whether the queue holds no item.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether a bounded queue is at capacity (never for an unbounded one).
+    pub fn is_full(&self) -> bool {
+        !self.shared.borrow().has_room()
+    }
+
+    /// The capacity; `None` when unbounded (gevent's `maxsize`).
+    pub fn capacity(&self) -> Option<usize> {
+        self.shared.borrow().capacity
+    }
+
+    /// How many tasks wait to get an item.
+    pub fn getters(&self) -> usize {
+        self.shared.borrow().getters.len()
+    }
+
+    /// How many tasks wait to put an item.
+    pub fn putters(&self) -> usize {
+        self.shared.borrow().putters.len()
+    }
+
+    /// Items put and not yet marked done with [`task_done`](Self::task_done).
+    pub fn unfinished_tasks(&self) -> usize {
+        self.shared.borrow().unfinished
+    }
+
+    /// Marks one item as processed; when none is left unfinished, [`join`](Self::join)ers
+    /// wake. An error when called more often than items were put.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::new();
+    ///     q.put("job").await;
+    ///     let worker = {
+    ///         let q = q.clone();
+    ///         greenery::spawn(async move {
+    ///             let _job = q.get().await;
+    ///             q.task_done().unwrap();
+    ///         })
+    ///     };
+    ///     q.join().await; // returns once the worker called task_done
+    ///     assert!(worker.is_finished());
+    ///     assert!(q.task_done().is_err());
+    /// });
+    /// ```
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut state = self.shared.borrow_mut();
+        if state.unfinished == 0 {
+            return Err(TaskDoneError);
+        }
+        state.unfinished -= 1;
+        if state.unfinished == 0 {
+            state.joiners.notify_all();
+        }
+        Ok(())
+    }
+
+    /// Waits until every item put has been marked done; returns at once if none is
+    /// unfinished.
+    pub fn join(&self) -> QueueJoin<T, S> {
+        QueueJoin {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Like [`join`](Self::join), but waits at most `timeout`; returns whether every item
+    /// was done.
+    pub async fn join_timeout(&self, timeout: Duration) -> bool {
+        crate::time::timeout(timeout, self.join()).await.is_ok()
+    }
+}
+
+fn poll_get<T, S: Store<T>>(
+    shared: &Shared<T, S>,
+    key: &mut Option<Key>,
+    cx: &mut Context<'_>,
+) -> Poll<T> {
+    let mut state = shared.borrow_mut();
+    if let Some(item) = state.take() {
+        if let Some(key) = key.take() {
+            state.getters.remove(key);
+        }
+        return Poll::Ready(item);
+    }
+    match *key {
+        Some(key) => {
+            // Woken, but a running task took the item first: keep the place in line.
+            state.getters.clear_notified(key);
+            state.getters.set_waker(key, cx.waker());
+        }
+        None => *key = Some(state.getters.push(Some(cx.waker().clone()), ())),
+    }
+    Poll::Pending
+}
+
+impl<T, S: Store<T>> Stream for Queue<T, S> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        poll_get(&this.shared, &mut this.next, cx).map(Some)
+    }
+}
+
+impl<T, S> Clone for Queue<T, S> {
+    fn clone(&self) -> Self {
+        Queue {
+            shared: self.shared.clone(),
+            next: None,
+        }
+    }
+}
+
+impl<T, S: Store<T>> Default for Queue<T, S> {
+    fn default() -> Self {
+        Queue::build(None)
+    }
+}
+
+impl<T, S> Unpin for Queue<T, S> {}
+
+impl<T, S> Drop for Queue<T, S> {
+    fn drop(&mut self) {
+        if let Some(key) = self.next.take() {
+            let mut state = self.shared.borrow_mut();
+            let (notified, ()) = state.getters.remove(key);
+            if notified {
+                // Cannot see the store's length without `S: Store<T>`: pass it on; a
+                // spurious wake-up is harmless.
+                state.getters.notify_one();
+            }
+        }
+    }
+}
+
+impl<T, S: Store<T>> fmt::Debug for Queue<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.borrow();
+        f.debug_struct("Queue")
+            .field("len", &state.items.len())
+            .field("capacity", &state.capacity)
+            .field("getters", &state.getters.len())
+            .field("putters", &state.putters.len())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::put`]. Dropping it before it finishes leaves the line and drops
+/// the item; a wake-up it had received passes to the next putter.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Put<T, S = Fifo<T>> {
+    shared: Shared<T, S>,
+    item: Option<T>,
+    key: Option<Key>,
+}
+
+impl<T, S> Unpin for Put<T, S> {}
+
+impl<T, S: Store<T>> Future for Put<T, S> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.shared.borrow_mut();
+        if state.has_room() {
+            if let Some(key) = this.key {
+                if state.putters.is_notified(key)
+                    && state.getters.notified() > 0
+                    && !state.items.is_empty()
+                {
+                    // gevent's hand-out pass alternates: one putter, then one getter. A
+                    // getter woken for an item already there goes first.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                state.putters.remove(key);
+                this.key = None;
+            }
+            let item = this.item.take().expect("Put polled after it finished");
+            state.commit(item);
+            return Poll::Ready(());
+        }
+        match this.key {
+            Some(key) => {
+                state.putters.clear_notified(key);
+                state.putters.set_waker(key, cx.waker());
+            }
+            None => this.key = Some(state.putters.push(Some(cx.waker().clone()), ())),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T, S> Drop for Put<T, S> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let mut state = self.shared.borrow_mut();
+            let (notified, ()) = state.putters.remove(key);
+            if notified {
+                // The slot it was woken for may still be free: pass the wake-up on.
+                state.putters.notify_one();
+            }
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Put<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Put")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::get`]. Dropping it leaves the line; a wake-up it had received
+/// passes to the next getter.
+#[must_use = "futures do nothing unless awaited"]
+pub struct Get<T, S = Fifo<T>> {
+    shared: Shared<T, S>,
+    key: Option<Key>,
+}
+
+impl<T, S> Unpin for Get<T, S> {}
+
+impl<T, S: Store<T>> Future for Get<T, S> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        poll_get(&this.shared, &mut this.key, cx)
+    }
+}
+
+impl<T, S> Drop for Get<T, S> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let mut state = self.shared.borrow_mut();
+            let (notified, ()) = state.getters.remove(key);
+            if notified {
+                state.getters.notify_one();
+            }
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Get<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Get")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::join`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct QueueJoin<T, S = Fifo<T>> {
+    shared: Shared<T, S>,
+    key: Option<Key>,
+}
+
+impl<T, S> Unpin for QueueJoin<T, S> {}
+
+impl<T, S> Future for QueueJoin<T, S> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.shared.borrow_mut();
+        let woken = this.key.is_some_and(|key| state.joiners.is_notified(key));
+        if woken || state.unfinished == 0 {
+            if let Some(key) = this.key.take() {
+                state.joiners.remove(key);
+            }
+            return Poll::Ready(());
+        }
+        match this.key {
+            Some(key) => state.joiners.set_waker(key, cx.waker()),
+            None => this.key = Some(state.joiners.push(Some(cx.waker().clone()), ())),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T, S> Drop for QueueJoin<T, S> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.shared.borrow_mut().joiners.remove(key);
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for QueueJoin<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueJoin")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}

@@ -1,0 +1,245 @@
+//! [`AsyncResult`]: a one-shot value or error that tasks wait for.
+
+use std::cell::RefCell;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::waitlist::{Key, WaitList};
+use crate::time::Elapsed;
+
+/// A one-shot result: set once with a value or an error, read by any number of waiters, who
+/// wake in the order they started waiting (gevent's `AsyncResult`, SEMANTICS rule 18).
+///
+/// Setting does not switch. Unlike gevent (artifact A4), a second `set`/`set_error` is
+/// rejected with [`AlreadySet`] and the first result stays. Cloning gives another handle to
+/// the same result.
+///
+/// ```
+/// use greenery::sync::AsyncResult;
+/// greenery::run(async {
+///     let result: AsyncResult<i32, String> = AsyncResult::new();
+///     let r = result.clone();
+///     let getter = greenery::spawn(async move { r.get().await });
+///     greenery::yield_now().await;
+///     result.set(42).unwrap();
+///     assert_eq!(getter.await.unwrap(), Ok(42));
+///     assert!(result.successful());
+///     assert!(result.set(7).is_err()); // one-shot
+/// });
+/// ```
+pub struct AsyncResult<T, E> {
+    inner: Rc<RefCell<State<T, E>>>,
+}
+
+struct State<T, E> {
+    result: Option<Result<T, E>>,
+    waiters: WaitList,
+}
+
+/// The error of setting an [`AsyncResult`] that already holds a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlreadySet(());
+
+impl fmt::Display for AlreadySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the AsyncResult already holds a result")
+    }
+}
+
+impl Error for AlreadySet {}
+
+impl<T, E> AsyncResult<T, E> {
+    /// A new, empty result.
+    pub fn new() -> Self {
+        AsyncResult {
+            inner: Rc::new(RefCell::new(State {
+                result: None,
+                waiters: WaitList::default(),
+            })),
+        }
+    }
+
+    /// Stores `value` and wakes every waiter (deferred: the caller keeps running).
+    pub fn set(&self, value: T) -> Result<(), AlreadySet> {
+        self.complete(Ok(value))
+    }
+
+    /// Stores `error` and wakes every waiter (gevent's `set_exception`).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let r = greenery::sync::AsyncResult::<(), &str>::new();
+    ///     r.set_error("bad").unwrap();
+    ///     assert_eq!(r.get().await, Err("bad"));
+    ///     assert!(r.ready() && !r.successful());
+    /// });
+    /// ```
+    pub fn set_error(&self, error: E) -> Result<(), AlreadySet> {
+        self.complete(Err(error))
+    }
+
+    fn complete(&self, result: Result<T, E>) -> Result<(), AlreadySet> {
+        let mut state = self.inner.borrow_mut();
+        if state.result.is_some() {
+            return Err(AlreadySet(()));
+        }
+        state.result = Some(result);
+        state.waiters.notify_all();
+        Ok(())
+    }
+
+    /// Whether a value or an error has been set.
+    pub fn ready(&self) -> bool {
+        self.inner.borrow().result.is_some()
+    }
+
+    /// Whether a value (not an error) has been set.
+    pub fn successful(&self) -> bool {
+        matches!(self.inner.borrow().result, Some(Ok(_)))
+    }
+
+    /// Waits until the result is ready, without taking it; returns at once if it is.
+    pub fn wait(&self) -> ResultWait<T, E> {
+        ResultWait {
+            result: self.clone(),
+            key: None,
+        }
+    }
+
+    /// Waits at most `timeout`; returns whether the result is ready.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    ///     assert!(!r.wait_timeout(Duration::from_millis(1)).await);
+    /// });
+    /// ```
+    pub async fn wait_timeout(&self, timeout: Duration) -> bool {
+        crate::time::timeout(timeout, self.wait()).await.is_ok()
+    }
+}
+
+impl<T: Clone, E: Clone> AsyncResult<T, E> {
+    /// Waits for the result and returns a copy of it: `Ok(value)` or `Err(error)`.
+    pub async fn get(&self) -> Result<T, E> {
+        self.wait().await;
+        self.try_get().unwrap_or_else(|| unreachable!("a ready AsyncResult holds a result"))
+    }
+
+    /// The result if it is ready, without waiting (gevent's `get_nowait()`).
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    /// assert_eq!(r.try_get(), None);
+    /// r.set(1).unwrap();
+    /// assert_eq!(r.try_get(), Some(Ok(1)));
+    /// ```
+    pub fn try_get(&self) -> Option<Result<T, E>> {
+        self.inner.borrow().result.clone()
+    }
+
+    /// Like [`get`](Self::get), but gives up after `timeout` with [`Elapsed`] (gevent's
+    /// `get(timeout=)` raising `Timeout`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    ///     assert!(r.get_timeout(Duration::from_millis(1)).await.is_err());
+    /// });
+    /// ```
+    pub async fn get_timeout(&self, timeout: Duration) -> Result<Result<T, E>, Elapsed> {
+        crate::time::timeout(timeout, self.get()).await
+    }
+
+    /// The value, if one was set (gevent's `.value`).
+    pub fn value(&self) -> Option<T> {
+        match &self.inner.borrow().result {
+            Some(Ok(value)) => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// The error, if one was set (gevent's `.exception`).
+    pub fn error(&self) -> Option<E> {
+        match &self.inner.borrow().result {
+            Some(Err(error)) => Some(error.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl<T, E> Default for AsyncResult<T, E> {
+    fn default() -> Self {
+        AsyncResult::new()
+    }
+}
+
+impl<T, E> Clone for AsyncResult<T, E> {
+    fn clone(&self) -> Self {
+        AsyncResult {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T, E> fmt::Debug for AsyncResult<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.borrow();
+        f.debug_struct("AsyncResult")
+            .field("ready", &state.result.is_some())
+            .field("waiters", &state.waiters.len())
+            .finish()
+    }
+}
+
+/// The future of [`AsyncResult::wait`]. Dropping it leaves the line.
+#[must_use = "futures do nothing unless awaited"]
+pub struct ResultWait<T, E> {
+    result: AsyncResult<T, E>,
+    key: Option<Key>,
+}
+
+impl<T, E> Future for ResultWait<T, E> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut state = this.result.inner.borrow_mut();
+        if state.result.is_some() {
+            if let Some(key) = this.key.take() {
+                state.waiters.remove(key);
+            }
+            return Poll::Ready(());
+        }
+        match this.key {
+            Some(key) => state.waiters.set_waker(key, cx.waker()),
+            None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T, E> Drop for ResultWait<T, E> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.result.inner.borrow_mut().waiters.remove(key);
+        }
+    }
+}
+
+impl<T, E> Unpin for ResultWait<T, E> {}
+
+impl<T, E> fmt::Debug for ResultWait<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResultWait")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}

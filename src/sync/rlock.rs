@@ -1,0 +1,251 @@
+//! [`RLock`]: a lock its owner may take again.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::semaphore::ReleaseError;
+use super::waitlist::{Key, WaitList};
+use crate::runtime::context;
+use crate::runtime::task::{TaskRef, MAIN};
+use crate::time::Elapsed;
+
+struct State {
+    owner: Option<TaskRef>,
+    depth: usize,
+    waiters: WaitList,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+/// The task running now (the main future outside spawned tasks, or outside a runtime).
+fn me() -> TaskRef {
+    context::with_core(|core| core.current_task())
+        .flatten()
+        .unwrap_or(MAIN)
+}
+
+/// A re-entrant lock: the task that holds it may acquire it again (each acquire needs its
+/// release); other tasks wait in line, FIFO; only the owner may release it (gevent's `RLock`,
+/// SEMANTICS rule 24). Cloning gives another handle to the same lock.
+///
+/// ```
+/// greenery::run(async {
+///     let lock = greenery::sync::RLock::new();
+///     let outer = lock.acquire().await;
+///     let inner = lock.acquire().await; // same task: no deadlock
+///     drop(inner);
+///     drop(outer);
+///     let l = lock.clone();
+///     greenery::spawn(async move {
+///         let _guard = l.acquire().await;
+///     })
+///     .await
+///     .unwrap();
+/// });
+/// ```
+#[derive(Clone)]
+pub struct RLock {
+    shared: Shared,
+}
+
+impl RLock {
+    /// A new, unlocked lock.
+    pub fn new() -> RLock {
+        RLock {
+            shared: Rc::new(RefCell::new(State {
+                owner: None,
+                depth: 0,
+                waiters: WaitList::default(),
+            })),
+        }
+    }
+
+    /// Takes the lock (again, if the caller holds it), waiting in line while another task
+    /// holds it.
+    pub fn acquire(&self) -> RLockAcquire {
+        RLockAcquire {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Takes the lock if it is free or the caller holds it.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     let _held = lock.try_acquire().unwrap();
+    ///     let l = lock.clone();
+    ///     let other = greenery::spawn(async move { l.try_acquire().is_some() });
+    ///     assert!(!other.await.unwrap());
+    /// });
+    /// ```
+    pub fn try_acquire(&self) -> Option<RLockGuard> {
+        let mut state = self.shared.borrow_mut();
+        take(&mut state, me()).then(|| RLockGuard {
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// Like [`acquire`](Self::acquire), but gives up after `timeout`.
+    pub async fn acquire_timeout(&self, timeout: Duration) -> Result<RLockGuard, Elapsed> {
+        crate::time::timeout(timeout, self.acquire()).await
+    }
+
+    /// Undoes one acquire whose guard was [`forget`](RLockGuard::forget)-ten. An error
+    /// (Python's "cannot release un-acquired lock") when the caller does not hold the lock.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     assert!(lock.release().is_err());
+    ///     lock.acquire().await.forget();
+    ///     let l = lock.clone();
+    ///     let intruder = greenery::spawn(async move { l.release() });
+    ///     assert!(intruder.await.unwrap().is_err()); // not the owner
+    ///     assert!(lock.release().is_ok());
+    /// });
+    /// ```
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        let mut state = self.shared.borrow_mut();
+        if state.owner != Some(me()) {
+            return Err(ReleaseError::RLOCK);
+        }
+        release_one(&mut state);
+        Ok(())
+    }
+
+    /// Whether some task holds the lock.
+    pub fn is_locked(&self) -> bool {
+        self.shared.borrow().owner.is_some()
+    }
+
+    /// Whether the calling task holds the lock.
+    pub fn is_owned(&self) -> bool {
+        self.shared.borrow().owner == Some(me())
+    }
+}
+
+fn take(state: &mut State, me: TaskRef) -> bool {
+    match state.owner {
+        Some(owner) if owner == me => state.depth += 1,
+        Some(_) => return false,
+        None => {
+            state.owner = Some(me);
+            state.depth = 1;
+        }
+    }
+    true
+}
+
+fn release_one(state: &mut State) {
+    state.depth -= 1;
+    if state.depth == 0 {
+        state.owner = None;
+        state.waiters.notify_one();
+    }
+}
+
+impl Default for RLock {
+    fn default() -> Self {
+        RLock::new()
+    }
+}
+
+impl fmt::Debug for RLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.shared.borrow();
+        f.debug_struct("RLock")
+            .field("locked", &state.owner.is_some())
+            .field("depth", &state.depth)
+            .field("waiters", &state.waiters.len())
+            .finish()
+    }
+}
+
+/// One level of an [`RLock`] held: dropping it releases that level.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RLockGuard {
+    shared: Shared,
+}
+
+impl RLockGuard {
+    /// Keeps the level held without a guard; undo it with [`RLock::release`] from the owner.
+    pub fn forget(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for RLockGuard {
+    fn drop(&mut self) {
+        let mut state = self.shared.borrow_mut();
+        // Zero only if the owner also released this level by hand.
+        if state.depth > 0 {
+            release_one(&mut state);
+        }
+    }
+}
+
+impl fmt::Debug for RLockGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RLockGuard").finish_non_exhaustive()
+    }
+}
+
+/// The future of [`RLock::acquire`]. Dropping it leaves the line; if it had been woken, the
+/// wake-up passes to the next waiter.
+#[must_use = "futures do nothing unless awaited"]
+pub struct RLockAcquire {
+    shared: Shared,
+    key: Option<Key>,
+}
+
+impl Future for RLockAcquire {
+    type Output = RLockGuard;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RLockGuard> {
+        let this = &mut *self;
+        let mut state = this.shared.borrow_mut();
+        if take(&mut state, me()) {
+            if let Some(key) = this.key.take() {
+                state.waiters.remove(key);
+            }
+            return Poll::Ready(RLockGuard {
+                shared: this.shared.clone(),
+            });
+        }
+        match this.key {
+            Some(key) => {
+                state.waiters.clear_notified(key);
+                state.waiters.set_waker(key, cx.waker());
+            }
+            None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for RLockAcquire {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let mut state = self.shared.borrow_mut();
+            let (notified, ()) = state.waiters.remove(key);
+            if notified && state.owner.is_none() {
+                state.waiters.notify_one();
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RLockAcquire {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RLockAcquire")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}

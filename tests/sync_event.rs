@@ -1,0 +1,141 @@
+//! Event: SEMANTICS rule 17, timeouts, killed waiters.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{run_paused, Log};
+use greenery::sync::Event;
+use greenery::{spawn, yield_now};
+
+/// Port of semantics/r14_event: set() does not switch; waiters wake in wait order; set+clear
+/// still wakes them.
+#[test]
+fn rule17_event_set_wakes_all_in_order_without_switching() {
+    let log = Log::new();
+    run_paused({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let waiter = |i: u32| {
+                let (ev, log) = (ev.clone(), log.clone());
+                spawn(async move {
+                    log.push(format!("waiter {i} waiting"));
+                    ev.wait().await;
+                    log.push(format!("waiter {i} woke, wait() -> true"));
+                })
+            };
+            let gs: Vec<_> = (0..3).map(waiter).collect();
+            yield_now().await;
+            ev.set();
+            log.push(format!(
+                "main: set() returned, still running; is_set {}",
+                ev.is_set()
+            ));
+            greenery::joinall(gs).await;
+            ev.wait().await;
+            log.push("wait() on a set event -> true");
+            ev.clear();
+            log.push(format!(
+                "wait(timeout=0.01) -> {}",
+                ev.wait_timeout(Duration::from_millis(10)).await
+            ));
+            let gs: Vec<_> = [10, 11].into_iter().map(waiter).collect();
+            yield_now().await;
+            ev.set();
+            ev.clear();
+            log.push(format!("main: set(); clear(); is_set {}", ev.is_set()));
+            let tasks: Vec<_> = gs.iter().map(|g| g.task()).collect();
+            greenery::wait(&tasks, Some(Duration::from_secs(1)), None).await;
+            log.push(format!(
+                "woken anyway: {:?}",
+                gs.iter().map(|g| g.is_finished()).collect::<Vec<_>>()
+            ));
+        }
+    });
+    log.assert(
+        "waiter 0 waiting
+         waiter 1 waiting
+         waiter 2 waiting
+         main: set() returned, still running; is_set true
+         waiter 0 woke, wait() -> true
+         waiter 1 woke, wait() -> true
+         waiter 2 woke, wait() -> true
+         wait() on a set event -> true
+         wait(timeout=0.01) -> false
+         waiter 10 waiting
+         waiter 11 waiting
+         main: set(); clear(); is_set false
+         waiter 10 woke, wait() -> true
+         waiter 11 woke, wait() -> true
+         woken anyway: [true, true]",
+    );
+}
+
+#[test]
+fn wait_on_a_set_event_does_not_yield() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            ev.set();
+            let l = log.clone();
+            let other = spawn(async move { l.push("other") });
+            ev.wait().await;
+            log.push("main");
+            other.await.unwrap();
+        }
+    });
+    log.assert("main\nother");
+}
+
+#[test]
+fn wait_timeout_returns_true_when_set_in_time() {
+    run_paused(async {
+        let ev = Event::new();
+        let e = ev.clone();
+        spawn(async move {
+            greenery::time::sleep(Duration::from_millis(5)).await;
+            e.set();
+        });
+        assert!(ev.wait_timeout(Duration::from_secs(1)).await);
+    });
+}
+
+#[test]
+fn a_killed_waiter_leaves_the_line() {
+    run_paused(async {
+        let ev = Event::new();
+        let e = ev.clone();
+        let doomed = spawn(async move { e.wait().await });
+        yield_now().await;
+        assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 1 }");
+        doomed.kill();
+        assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 0 }");
+        ev.set();
+        assert!(doomed.await.unwrap_err().is_killed());
+    });
+}
+
+#[test]
+fn waiting_on_an_event_nobody_sets_is_loop_exit() {
+    let err = greenery::try_run(async {
+        let ev = Event::new();
+        ev.wait().await;
+    })
+    .unwrap_err();
+    assert!(err.to_string().starts_with("This operation would block forever"));
+}
+
+#[test]
+fn poll_by_poll() {
+    greenery::run(async {
+        let ev = Event::new();
+        let mut wait = tokio_test::task::spawn(ev.wait());
+        tokio_test::assert_pending!(wait.poll());
+        ev.set();
+        assert!(wait.is_woken());
+        tokio_test::assert_ready!(wait.poll());
+    });
+}
