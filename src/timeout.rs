@@ -58,7 +58,11 @@ pub fn with_timeout<F: Future>(duration: Duration, future: F) -> crate::time::Ti
 ///     assert_eq!(out, "TV");
 /// });
 /// ```
-pub async fn with_timeout_or<F: Future>(duration: Duration, future: F, timeout_value: F::Output) -> F::Output {
+pub async fn with_timeout_or<F: Future>(
+    duration: Duration,
+    future: F,
+    timeout_value: F::Output,
+) -> F::Output {
     crate::time::timeout(duration, future)
         .await
         .unwrap_or(timeout_value)

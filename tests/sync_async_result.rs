@@ -66,7 +66,10 @@ fn rule18_async_result_waiters_fifo_value_and_error() {
             let linked = AsyncResult::<i32, ()>::new();
             let l = linked.clone();
             spawn(async move { l.set(42).unwrap() });
-            log.push(format!("linked task result: {}", linked.get().await.unwrap()));
+            log.push(format!(
+                "linked task result: {}",
+                linked.get().await.unwrap()
+            ));
         }
     });
     log.assert(

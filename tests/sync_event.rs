@@ -125,7 +125,9 @@ fn waiting_on_an_event_nobody_sets_is_loop_exit() {
         ev.wait().await;
     })
     .unwrap_err();
-    assert!(err.to_string().starts_with("This operation would block forever"));
+    assert!(err
+        .to_string()
+        .starts_with("This operation would block forever"));
 }
 
 #[test]

@@ -69,9 +69,8 @@ fn acquire_timeout_by_another_task_expires() {
         let r = RLock::new();
         let _held = r.acquire().await;
         let r2 = r.clone();
-        let other = spawn(async move {
-            r2.acquire_timeout(Duration::from_millis(5)).await.is_ok()
-        });
+        let other =
+            spawn(async move { r2.acquire_timeout(Duration::from_millis(5)).await.is_ok() });
         assert!(!other.await.unwrap());
         // the owner itself never waits
         assert!(r.acquire_timeout(Duration::ZERO).await.is_ok());

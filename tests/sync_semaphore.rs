@@ -132,7 +132,10 @@ fn a_barged_waiter_keeps_its_place_at_the_front() {
 #[test]
 fn lock_release_when_unlocked_is_an_error() {
     let lock = Lock::new();
-    assert_eq!(lock.release().unwrap_err().to_string(), "release unlocked lock");
+    assert_eq!(
+        lock.release().unwrap_err().to_string(),
+        "release unlocked lock"
+    );
     lock.try_acquire().unwrap().forget();
     assert!(lock.is_locked());
     assert!(lock.try_acquire().is_none());

@@ -27,7 +27,8 @@ struct State<T, S> {
 
 impl<T, S: Store<T>> State<T, S> {
     fn has_room(&self) -> bool {
-        self.capacity.map_or(true, |capacity| self.items.len() < capacity)
+        self.capacity
+            .map_or(true, |capacity| self.items.len() < capacity)
     }
 
     /// Stores an item put by the running task and wakes one getter for it.

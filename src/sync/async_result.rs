@@ -129,7 +129,8 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     /// Waits for the result and returns a copy of it: `Ok(value)` or `Err(error)`.
     pub async fn get(&self) -> Result<T, E> {
         self.wait().await;
-        self.try_get().unwrap_or_else(|| unreachable!("a ready AsyncResult holds a result"))
+        self.try_get()
+            .unwrap_or_else(|| unreachable!("a ready AsyncResult holds a result"))
     }
 
     /// The result if it is ready, without waiting (gevent's `get_nowait()`).

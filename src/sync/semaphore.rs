@@ -165,18 +165,6 @@ impl Semaphore {
     pub fn waiters(&self) -> usize {
         self.shared.borrow().waiters.len()
     }
-
-    /// Reserves a place in line now, for a task that will poll the future later: used by
-    /// `Pool::apply_async` so queued work is admitted in call order.
-    pub(crate) fn acquire_reserved(&self) -> Acquire {
-        let mut acquire = self.acquire();
-        let mut state = self.shared.borrow_mut();
-        if state.permits == 0 {
-            acquire.key = Some(state.waiters.push(None, ()));
-        }
-        drop(state);
-        acquire
-    }
 }
 
 impl fmt::Debug for Semaphore {

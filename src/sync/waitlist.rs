@@ -151,11 +151,6 @@ impl<P> WaitList<P> {
         self.nodes.len()
     }
 
-    /// Whether nobody waits.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
-
     /// How many waiters are notified and have not run yet.
     pub(crate) fn notified(&self) -> usize {
         self.notified
@@ -216,7 +211,7 @@ mod tests {
         assert_eq!(list.remove(b), (true, 'b'));
         assert_eq!(list.find(|p| *p == 'a'), Some(a));
         assert_eq!(list.remove(a), (false, 'a'));
-        assert!(list.is_empty());
+        assert_eq!(list.len(), 0);
     }
 
     #[test]
