@@ -28,7 +28,7 @@ struct State<T, S> {
 impl<T, S: Store<T>> State<T, S> {
     fn has_room(&self) -> bool {
         self.capacity
-            .map_or(true, |capacity| self.items.len() < capacity)
+            .is_none_or(|capacity| self.items.len() < capacity)
     }
 
     /// Stores an item put by the running task and wakes one getter for it.
