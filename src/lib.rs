@@ -71,6 +71,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 pub mod generator;
+pub mod greenlet;
 pub mod queue;
 pub mod runtime;
 pub mod sync;

@@ -1,0 +1,225 @@
+//! The driver: the trampoline that runs a chain of switches inside one task's poll.
+//!
+//! A task's root waiting in [`switch`](super::Greenlet::switch) owns a driver. The driver
+//! polls the body of its current greenlet; a switch inside that body only records a
+//! [`Request`](super::node::Request) and returns `Pending`, and the driver then carries the
+//! value to the target and polls the target next, in the same loop. So a switch is
+//! immediate (no other task runs in between), costs no allocation, and the stack does not
+//! grow with the number of switches. When the current body blocks on anything else (a
+//! timer, a socket), the driver returns `Pending` and the task sleeps like any other; its
+//! wake-up polls the driver, which polls that body again.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::body::Parcel;
+use super::node::{self, Handle, Kind, State};
+use super::Error;
+use crate::runtime::context;
+
+/// What travels with a switch: a value, or an error to raise at the receiver's switch.
+pub(crate) enum Outgoing {
+    Value(Parcel),
+    Error(Error),
+}
+
+pub(crate) struct Driver {
+    /// The runtime this driver runs on.
+    core: usize,
+    /// The task root waiting for the chain to come back; `None` for a detached chain.
+    root: Option<Handle>,
+    /// The greenlet to poll next; `None` once the chain left this task.
+    current: Option<Handle>,
+}
+
+impl Driver {
+    pub(crate) fn new(core: usize, root: Handle) -> Driver {
+        Driver {
+            core,
+            root: Some(root),
+            current: None,
+        }
+    }
+
+    pub(crate) fn root(&self) -> Option<&Handle> {
+        self.root.as_ref()
+    }
+
+    /// Runs the chain until the root is switched back to (`Ready`), the current greenlet
+    /// blocks, or the chain moves to another task (`Pending`). A detached driver is `Ready`
+    /// when it has nothing left to run.
+    pub(crate) fn drive(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if let Some(root) = &self.root {
+                if root.state.get() != State::Suspended {
+                    return Poll::Ready(());
+                }
+            }
+            let Some(current) = self.current.clone() else {
+                return match self.root {
+                    Some(_) => Poll::Pending,
+                    None => Poll::Ready(()),
+                };
+            };
+            let outer = node::set_current(current.ptr());
+            let polled = current.poll_body(cx);
+            node::set_current(outer);
+            let request = node::take_request();
+            match polled {
+                Poll::Pending => {
+                    let Some(request) = request else {
+                        return Poll::Pending;
+                    };
+                    // SAFETY: a request is withdrawn when its switch is dropped, so the
+                    // switch is alive, pending inside `current`'s body: its target handle
+                    // (which it borrows) and its `throw` slot are alive.
+                    let (target, thrown) =
+                        unsafe { (Handle::from_ptr(request.target), (*request.throw).take()) };
+                    let outgoing = match thrown {
+                        Some(err) => Outgoing::Error(err),
+                        None => Outgoing::Value(request.value),
+                    };
+                    current.state.set(State::Suspended);
+                    self.transfer(&current, Some(target), outgoing);
+                }
+                Poll::Ready(result) => {
+                    current.state.set(State::Dead);
+                    let outgoing = match result.map(|()| current.output()) {
+                        Ok(Some(value)) => Outgoing::Value(value),
+                        Ok(None) => Outgoing::Error(Error::NoBody),
+                        Err(err) => Outgoing::Error(err),
+                    };
+                    let parent = current.parent.borrow().clone();
+                    self.transfer(&current, parent, outgoing);
+                    current.kill();
+                }
+            }
+        }
+    }
+
+    /// Carries `outgoing` from `from` to `target`: a dead target passes it to its parent, an
+    /// unstarted one starts with it (or, for an error, dies unstarted and passes it on). The
+    /// receiver becomes current; a receiver that refuses (running, another runtime, wrong
+    /// type) sends the error back to `from`, or to the root when `from` has died.
+    pub(crate) fn transfer(&mut self, from: &Handle, target: Option<Handle>, outgoing: Outgoing) {
+        self.current = None;
+        let mut target = target;
+        let mut outgoing = outgoing;
+        let mut bounced = false;
+        loop {
+            let refusal = match target.take() {
+                None => Error::Busy,
+                Some(to) if !to.on(self.core) => Error::ForeignRuntime,
+                Some(to) => match (to.state.get(), outgoing) {
+                    (State::Dead, carried) => {
+                        outgoing = carried;
+                        target = to.parent.borrow().clone();
+                        continue;
+                    }
+                    (State::Unstarted, Outgoing::Error(err)) => {
+                        // Thrown into before it started: it dies without running, and the
+                        // error is raised in its parent.
+                        to.kill();
+                        outgoing = Outgoing::Error(err);
+                        target = to.parent.borrow().clone();
+                        continue;
+                    }
+                    (State::Unstarted | State::Suspended, carried) if !to.inbox.get().is_null() => {
+                        match self.deliver(to, carried) {
+                            Ok(()) => return,
+                            Err(err) => err,
+                        }
+                    }
+                    (State::Unstarted, _) => Error::NoBody,
+                    (_, _) => Error::Busy,
+                },
+            };
+            if bounced {
+                return;
+            }
+            bounced = true;
+            outgoing = Outgoing::Error(refusal);
+            target = if waiting(from) {
+                Some(from.clone())
+            } else {
+                self.root.clone().filter(waiting)
+            };
+        }
+    }
+
+    /// Moves `outgoing` into the inbox of `to` (which accepts) and makes `to` current.
+    fn deliver(&mut self, to: Handle, outgoing: Outgoing) -> Result<(), Error> {
+        match outgoing {
+            Outgoing::Value(value) => {
+                let accepts = to.accepts.get();
+                if accepts.id != value.ty.id {
+                    return Err(Error::WrongType {
+                        expected: accepts.name,
+                        found: value.ty.name,
+                    });
+                }
+                // SAFETY: both slots are `Option<T>` of the same `T` (checked just above);
+                // the source belongs to a switch or body that is alive (see `drive`), and
+                // the inbox to the pending switch or unstarted body of `to`, which is
+                // registered only while that slot is alive and pinned.
+                unsafe { (value.moves)(value.src, to.inbox.get()) };
+            }
+            Outgoing::Error(err) => to.thrown.set(Some(err)),
+        }
+        to.inbox.set(std::ptr::null_mut());
+        to.started.set(true);
+        to.state.set(State::Running);
+        match &to.kind {
+            Kind::Body(_) => self.current = Some(to),
+            Kind::Root(key) => {
+                let mine = self.root.as_ref().is_some_and(|root| root.same(&to));
+                if !mine {
+                    // Another task's root: it resumes when the executor next polls it.
+                    let task = node::root_task(*key);
+                    context::with_core(|core| core.waker_of(task).wake());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `node` waits in a switch (and so accepts an error).
+fn waiting(node: &Handle) -> bool {
+    node.state.get() == State::Suspended && !node.inbox.get().is_null()
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // A root stopped waiting while its chain is blocked (it was resumed from another
+        // task, or its switch was dropped): the chain goes on in a task of its own.
+        let Some(current) = self.current.take() else {
+            return;
+        };
+        if self.root.is_none() || node::core_addr() != Some(self.core) {
+            return;
+        }
+        let detached = Driver {
+            core: self.core,
+            root: None,
+            current: Some(current),
+        };
+        drop(
+            crate::task::Builder::new()
+                .name("greenlet")
+                .spawn(Detached(detached)),
+        );
+    }
+}
+
+/// A chain whose root stopped waiting, run as a task of its own until it ends or moves on.
+struct Detached(Driver);
+
+impl Future for Detached {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.drive(cx)
+    }
+}

@@ -1,0 +1,368 @@
+//! Greenlet nodes: the shared state behind every handle, the strong [`Handle`] that kills a
+//! suspended greenlet when the last one goes, the per-thread "current greenlet" and switch
+//! request, and the roots (one per task that uses greenlets).
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::pin::Pin;
+use std::ptr;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use super::body::{Body, Parcel, Ty};
+use super::Error;
+use crate::runtime::context;
+use crate::runtime::core::Core;
+use crate::runtime::task::{TaskRef, MAIN};
+
+/// Where a greenlet is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Not switched into yet (a root is never unstarted).
+    Unstarted,
+    /// Driven by a task: being polled, or blocked on something other than a switch. For a
+    /// root: its task's code runs, not waiting in a switch.
+    Running,
+    /// Waiting in a switch; `inbox` points at the slot its value goes to.
+    Suspended,
+    /// Its body returned, or it was killed.
+    Dead,
+}
+
+/// A task's root greenlet (the task's own future) or a greenlet with a body.
+pub(crate) enum Kind {
+    Root(RootKey),
+    Body(RefCell<Option<Pin<Box<dyn Body>>>>),
+}
+
+/// A root's task: the runtime's address and the task's slot index and generation.
+pub(crate) type RootKey = (usize, u32, u32);
+
+pub(crate) struct Node {
+    pub(crate) runtime: Weak<Core>,
+    pub(crate) kind: Kind,
+    pub(crate) state: Cell<State>,
+    pub(crate) started: Cell<bool>,
+    pub(crate) parent: RefCell<Option<Handle>>,
+    /// The `Option<T>` a value switched in goes to (the body's argument slot while
+    /// unstarted, the pending switch's slot while suspended); null when not accepting.
+    pub(crate) inbox: Cell<*mut ()>,
+    /// The `T` of `inbox`.
+    pub(crate) accepts: Cell<Ty>,
+    /// An error delivered instead of a value, for the pending switch to raise.
+    pub(crate) thrown: Cell<Option<Error>>,
+}
+
+impl Node {
+    /// Whether the node belongs to the runtime at `core` (an address from [`core_addr`]).
+    pub(crate) fn on(&self, core: usize) -> bool {
+        Weak::as_ptr(&self.runtime) as usize == core
+    }
+
+    pub(crate) fn is_root(&self) -> bool {
+        matches!(self.kind, Kind::Root(_))
+    }
+
+    /// Starts (if needed) and polls the body.
+    pub(crate) fn poll_body(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let Kind::Body(body) = &self.kind else {
+            return Poll::Ready(Err(Error::Busy));
+        };
+        // Only the one driver whose current greenlet this is polls it, so the borrow is free;
+        // a body reaching into its own node finds it taken and gets an error instead.
+        let Ok(mut body) = body.try_borrow_mut() else {
+            return Poll::Ready(Err(Error::Busy));
+        };
+        match body.as_mut() {
+            Some(body) => body.as_mut().poll(cx),
+            None => Poll::Ready(Err(Error::NoBody)),
+        }
+    }
+
+    /// The value a finished body returned, ready to travel to the parent.
+    pub(crate) fn output(&self) -> Option<Parcel> {
+        let Kind::Body(body) = &self.kind else {
+            return None;
+        };
+        let mut body = body.try_borrow_mut().ok()?;
+        body.as_mut().map(|body| body.as_mut().output())
+    }
+
+    /// Installs a body on an unstarted node; its argument slot becomes the inbox.
+    pub(crate) fn set_body(&self, mut new: Pin<Box<dyn Body>>, ty: Ty) -> Result<(), Error> {
+        let Kind::Body(body) = &self.kind else {
+            return Err(Error::Started);
+        };
+        if self.state.get() != State::Unstarted {
+            return Err(Error::Started);
+        }
+        let Ok(mut slot) = body.try_borrow_mut() else {
+            return Err(Error::Started);
+        };
+        self.inbox.set(new.as_mut().arg_slot());
+        self.accepts.set(ty);
+        let old = slot.replace(new);
+        drop(slot);
+        drop(old);
+        Ok(())
+    }
+
+    /// Marks the node dead and drops its body (running its destructors) with no borrow held.
+    pub(crate) fn kill(&self) {
+        self.state.set(State::Dead);
+        self.inbox.set(ptr::null_mut());
+        let body = match &self.kind {
+            Kind::Body(body) => body.try_borrow_mut().ok().and_then(|mut body| body.take()),
+            Kind::Root(_) => None,
+        };
+        drop(body);
+    }
+}
+
+/// A strong reference to a node. When the last one to a greenlet that waits in a switch is
+/// dropped, `GreenletExit` is raised at that switch and the body runs until it returns or
+/// suspends again; then the body is dropped (SEMANTICS rule 33).
+pub(crate) struct Handle(Rc<Node>);
+
+impl Handle {
+    pub(crate) fn new(node: Node) -> Handle {
+        Handle(Rc::new(node))
+    }
+
+    pub(crate) fn ptr(&self) -> *const Node {
+        Rc::as_ptr(&self.0)
+    }
+
+    /// A new handle to the node at `node`.
+    ///
+    /// # Safety
+    /// `node` must come from [`Handle::ptr`] of a handle that is still alive.
+    pub(crate) unsafe fn from_ptr(node: *const Node) -> Handle {
+        // SAFETY: `node` comes from `Rc::as_ptr` of a live `Rc` (the caller's guarantee), so
+        // adding a strong count and rebuilding an `Rc` from it is sound.
+        unsafe {
+            Rc::increment_strong_count(node);
+            Handle(Rc::from_raw(node))
+        }
+    }
+
+    pub(crate) fn downgrade(&self) -> Weak<Node> {
+        Rc::downgrade(&self.0)
+    }
+
+    pub(crate) fn same(&self, other: &Handle) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Clone for Handle {
+    fn clone(&self) -> Handle {
+        Handle(self.0.clone())
+    }
+}
+
+impl std::ops::Deref for Handle {
+    type Target = Node;
+
+    fn deref(&self) -> &Node {
+        &self.0
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.0) == 1 {
+            release(&self.0);
+        }
+    }
+}
+
+/// The last handle to `node` is going away.
+fn release(node: &Rc<Node>) {
+    match &node.kind {
+        Kind::Root(key) => forget_root(*key, node),
+        Kind::Body(_) => {
+            if node.state.get() == State::Suspended {
+                raise_exit(node);
+            }
+            node.kill();
+        }
+    }
+}
+
+/// Raises `GreenletExit` at the pending switch of `node` and polls its body once, as its
+/// current greenlet. Whatever the body asks for next (a switch, a timer) is abandoned: the
+/// caller drops the body right after.
+fn raise_exit(node: &Rc<Node>) {
+    node.inbox.set(ptr::null_mut());
+    node.thrown.set(Some(Error::Exit));
+    node.state.set(State::Running);
+    let Ok(saved) = LOCAL.try_with(|local| {
+        (
+            local.current.replace(Rc::as_ptr(node)),
+            local.request.take(),
+        )
+    }) else {
+        return;
+    };
+    let waker = Waker::from(Arc::new(Abandoned));
+    let _ = node.poll_body(&mut Context::from_waker(&waker));
+    let _ = LOCAL.try_with(|local| {
+        local.current.set(saved.0);
+        local.request.set(saved.1);
+    });
+}
+
+/// The waker of a body being killed: nothing will poll it again.
+struct Abandoned;
+
+impl Wake for Abandoned {
+    fn wake(self: Arc<Self>) {}
+}
+
+// ----- per-thread state ----------------------------------------------------------------------
+
+/// A switch made inside a body, for its driver to carry out once the body has suspended.
+#[derive(Clone, Copy)]
+pub(crate) struct Request {
+    pub(crate) target: *const Node,
+    pub(crate) value: Parcel,
+    pub(crate) throw: *mut Option<Error>,
+}
+
+struct Local {
+    /// The greenlet whose body a driver is polling; null while a task's root runs.
+    current: Cell<*const Node>,
+    /// The switch the current body asked for.
+    request: Cell<Option<Request>>,
+    roots: RefCell<Roots>,
+}
+
+#[derive(Default)]
+struct Roots {
+    map: BTreeMap<RootKey, Weak<Node>>,
+    last: Option<(RootKey, Weak<Node>)>,
+}
+
+thread_local! {
+    static LOCAL: Local = const {
+        Local {
+            current: Cell::new(ptr::null()),
+            request: Cell::new(None),
+            roots: RefCell::new(Roots { map: BTreeMap::new(), last: None }),
+        }
+    };
+}
+
+/// The greenlet whose body is being polled, or null.
+#[inline]
+pub(crate) fn current() -> *const Node {
+    LOCAL.with(|local| local.current.get())
+}
+
+/// Sets the greenlet being polled; returns the previous one.
+#[inline]
+pub(crate) fn set_current(node: *const Node) -> *const Node {
+    LOCAL.with(|local| local.current.replace(node))
+}
+
+#[inline]
+pub(crate) fn take_request() -> Option<Request> {
+    LOCAL.with(|local| local.request.take())
+}
+
+/// Registers a switch request; `false` if one is already pending.
+#[inline]
+pub(crate) fn request(request: Request) -> bool {
+    LOCAL.with(|local| match local.request.get() {
+        Some(_) => false,
+        None => {
+            local.request.set(Some(request));
+            true
+        }
+    })
+}
+
+/// Withdraws the pending request whose value lives at `src`, if it is still pending.
+pub(crate) fn cancel_request(src: *mut ()) {
+    let _ = LOCAL.try_with(|local| {
+        if local.request.get().is_some_and(|req| req.value.src == src) {
+            local.request.set(None);
+        }
+    });
+}
+
+/// The address of the runtime driving this thread, if any.
+#[inline]
+pub(crate) fn core_addr() -> Option<usize> {
+    context::with_core(|core| core as *const Core as usize)
+}
+
+/// The root greenlet of the task being run (created on first use), or `None` outside a
+/// runtime.
+pub(crate) fn current_root() -> Option<Handle> {
+    let (core, task) = context::with_core(|core| {
+        (
+            core as *const Core as usize,
+            core.current_task().unwrap_or(MAIN),
+        )
+    })?;
+    let key = (core, task.index, task.gen);
+    let found = LOCAL.with(|local| {
+        let mut roots = local.roots.borrow_mut();
+        if let Some((last, node)) = &roots.last {
+            if *last == key {
+                if let Some(node) = node.upgrade() {
+                    return Some(node);
+                }
+            }
+        }
+        let node = roots.map.get(&key).and_then(Weak::upgrade)?;
+        roots.last = Some((key, Rc::downgrade(&node)));
+        Some(node)
+    });
+    if let Some(node) = found {
+        return Some(Handle(node));
+    }
+    let runtime = Rc::downgrade(&context::current_core()?);
+    let root = Handle::new(Node {
+        runtime,
+        kind: Kind::Root(key),
+        state: Cell::new(State::Running),
+        started: Cell::new(true),
+        parent: RefCell::new(None),
+        inbox: Cell::new(ptr::null_mut()),
+        accepts: Cell::new(Ty::of::<()>()),
+        thrown: Cell::new(None),
+    });
+    LOCAL.with(|local| {
+        let mut roots = local.roots.borrow_mut();
+        roots.map.insert(key, root.downgrade());
+        roots.last = Some((key, root.downgrade()));
+    });
+    Some(root)
+}
+
+/// The task a root belongs to.
+pub(crate) fn root_task(key: RootKey) -> TaskRef {
+    TaskRef {
+        index: key.1,
+        gen: key.2,
+    }
+}
+
+fn forget_root(key: RootKey, node: &Rc<Node>) {
+    let _ = LOCAL.try_with(|local| {
+        let Ok(mut roots) = local.roots.try_borrow_mut() else {
+            return;
+        };
+        let ours = |weak: &Weak<Node>| ptr::eq(weak.as_ptr(), Rc::as_ptr(node));
+        if roots.map.get(&key).is_some_and(ours) {
+            roots.map.remove(&key);
+        }
+        if roots.last.as_ref().is_some_and(|(_, weak)| ours(weak)) {
+            roots.last = None;
+        }
+    });
+}

@@ -1,0 +1,209 @@
+//! [`Switch`]: the future of [`Greenlet::switch`](super::Greenlet::switch) and
+//! [`Greenlet::throw`](super::Greenlet::throw).
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::mem::ManuallyDrop;
+use std::pin::Pin;
+use std::ptr;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll};
+
+use super::body::{Parcel, Ty};
+use super::driver::{Driver, Outgoing};
+use super::node::{self, Handle, Node, Request, State};
+use super::Error;
+
+/// The future of [`Greenlet::switch`](super::Greenlet::switch) and
+/// [`Greenlet::throw`](super::Greenlet::throw): resolves to the value the next switch back to
+/// the caller carries, or to the error raised there.
+///
+/// ```
+/// use greenery::greenlet::{getcurrent, Greenlet};
+///
+/// greenery::run(async {
+///     let main = getcurrent::<u32>();
+///     let g = Greenlet::new(move |x: u32| async move { main.switch(x + 1).await });
+///     let switch = g.switch(1); // nothing happens until it is awaited
+///     assert_eq!(switch.await.unwrap(), 2);
+/// });
+/// ```
+#[must_use = "a switch does nothing unless awaited"]
+pub struct Switch<'a, T: 'static> {
+    target: &'a Handle,
+    value: Option<T>,
+    throw: Option<Error>,
+    inbox: Option<T>,
+    stage: Stage,
+    _pinned: PhantomPinned,
+}
+
+enum Stage {
+    New,
+    /// Made inside a body: the driver carries it out once the body suspends.
+    Waiting(Weak<Node>),
+    /// Made by a task's root: this switch drives the chain.
+    Driving(Driver),
+    Done,
+}
+
+impl<'a, T: 'static> Switch<'a, T> {
+    pub(crate) fn new(target: &'a Handle, value: Option<T>, throw: Option<Error>) -> Self {
+        Switch {
+            target,
+            value,
+            throw,
+            inbox: None,
+            stage: Stage::New,
+            _pinned: PhantomPinned,
+        }
+    }
+
+    fn inbox_ptr(&mut self) -> *mut () {
+        ptr::addr_of_mut!(self.inbox).cast()
+    }
+
+    fn value_ptr(&mut self) -> *mut () {
+        ptr::addr_of_mut!(self.value).cast()
+    }
+
+    /// First poll: registers where the answer goes, then hands the switch to the driver of
+    /// the body it was made in, or becomes the driver.
+    fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let Some(core) = node::core_addr() else {
+            return self.finish(Err(Error::NoRuntime));
+        };
+        let inbox = self.inbox_ptr();
+        let current = node::current();
+        if !current.is_null() {
+            // SAFETY: `current` is set only while a driver (or a kill) holds a handle to that
+            // node and polls its body, which is where this switch is being polled.
+            let me = ManuallyDrop::new(unsafe { Rc::from_raw(current) });
+            if !me.inbox.get().is_null() {
+                return self.finish(Err(Error::Busy));
+            }
+            let request = Request {
+                target: self.target.ptr(),
+                value: Parcel::of::<T>(ptr::addr_of_mut!(self.value)),
+                throw: ptr::addr_of_mut!(self.throw),
+            };
+            if !node::request(request) {
+                return self.finish(Err(Error::Busy));
+            }
+            drop(me.thrown.take());
+            me.accepts.set(Ty::of::<T>());
+            me.inbox.set(inbox);
+            self.stage = Stage::Waiting(Rc::downgrade(&me));
+            return Poll::Pending;
+        }
+        let Some(root) = node::current_root() else {
+            return self.finish(Err(Error::NoRuntime));
+        };
+        if root.state.get() == State::Suspended {
+            return self.finish(Err(Error::Busy));
+        }
+        drop(root.thrown.take());
+        root.accepts.set(Ty::of::<T>());
+        root.inbox.set(inbox);
+        root.state.set(State::Suspended);
+        let outgoing = match self.throw.take() {
+            Some(err) => Outgoing::Error(err),
+            None => Outgoing::Value(Parcel::of::<T>(ptr::addr_of_mut!(self.value))),
+        };
+        let mut driver = Driver::new(core, root.clone());
+        driver.transfer(&root, Some(self.target.clone()), outgoing);
+        self.stage = Stage::Driving(driver);
+        self.drive(cx)
+    }
+
+    fn drive(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
+        let Stage::Driving(driver) = &mut self.stage else {
+            return Poll::Pending;
+        };
+        if driver.drive(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let root = driver.root();
+        let thrown = root.and_then(|root| root.thrown.take());
+        self.answer(thrown)
+    }
+
+    /// The switched-back value, or the error raised here.
+    fn answer(&mut self, thrown: Option<Error>) -> Poll<Result<T, Error>> {
+        let result = match (thrown, self.inbox.take()) {
+            (Some(err), _) => Err(err),
+            (None, Some(value)) => Ok(value),
+            (None, None) => Err(Error::Busy),
+        };
+        self.finish(result)
+    }
+
+    fn finish(&mut self, result: Result<T, Error>) -> Poll<Result<T, Error>> {
+        self.stage = Stage::Done;
+        Poll::Ready(result)
+    }
+}
+
+impl<T: 'static> Future for Switch<'_, T> {
+    type Output = Result<T, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: the switch is never moved out of: its slots, whose addresses the driver
+        // holds while it is registered, are only written and taken in place.
+        let this = unsafe { self.get_unchecked_mut() };
+        match &this.stage {
+            Stage::New => this.start(cx),
+            Stage::Waiting(me) => {
+                let Some(me) = me.upgrade() else {
+                    return this.finish(Err(Error::Exit));
+                };
+                if me.inbox.get() == this.inbox_ptr() {
+                    return Poll::Pending;
+                }
+                let thrown = me.thrown.take();
+                this.answer(thrown)
+            }
+            Stage::Driving(_) => this.drive(cx),
+            Stage::Done => panic!("greenlet Switch polled after it returned"),
+        }
+    }
+}
+
+impl<T: 'static> Drop for Switch<'_, T> {
+    fn drop(&mut self) {
+        let inbox = self.inbox_ptr();
+        let value = self.value_ptr();
+        match &self.stage {
+            Stage::Waiting(me) => {
+                node::cancel_request(value);
+                if let Some(me) = me.upgrade() {
+                    if me.inbox.get() == inbox {
+                        me.inbox.set(ptr::null_mut());
+                    }
+                }
+            }
+            Stage::Driving(driver) => {
+                if let Some(root) = driver.root() {
+                    if root.inbox.get() == inbox {
+                        root.inbox.set(ptr::null_mut());
+                        root.state.set(State::Running);
+                    }
+                }
+            }
+            Stage::New | Stage::Done => {}
+        }
+    }
+}
+
+impl<T: 'static> fmt::Debug for Switch<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stage = match self.stage {
+            Stage::New => "new",
+            Stage::Waiting(_) => "waiting",
+            Stage::Driving(_) => "driving",
+            Stage::Done => "done",
+        };
+        f.debug_struct("Switch").field("stage", &stage).finish()
+    }
+}
