@@ -196,18 +196,30 @@ fn main() {
     let wanted = |name: &str| names.is_empty() || names.contains(&name);
 
     let greenery_rt = greenery::Runtime::new().expect("greenery runtime");
+    // The same runtime with `timer_slack`: timers due within 100 µs share one wake-up.
+    let slack_rt = greenery::Builder::new()
+        .timer_slack(Duration::from_micros(100))
+        .build()
+        .expect("greenery runtime");
     let tokio_rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     let smol_ex = smol::LocalExecutor::new();
 
-    let (mut greenery, mut tokio, mut smol) =
-        (Tally::default(), Tally::default(), Tally::default());
+    let (mut greenery, mut slack, mut tokio, mut smol) = (
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+        Tally::default(),
+    );
     for round in 0..rounds {
         let durations = durations(round, timers);
         if wanted("greenery") {
             greenery.record(|| greenery_round(&greenery_rt, &durations));
+        }
+        if wanted("slack100") {
+            slack.record(|| greenery_round(&slack_rt, &durations));
         }
         if wanted("tokio") {
             tokio.record(|| tokio_round(&tokio_rt, &durations));
@@ -225,7 +237,13 @@ fn main() {
         "{:<9} {:>9} {:>9} {:>9} {:>6} {:>10} {:>9}",
         "runtime", "p50", "p99", "max", "early", "cpu ms", "wall ms"
     );
-    for (name, tally) in [("greenery", greenery), ("tokio", tokio), ("smol", smol)] {
+    let tallies = [
+        ("greenery", greenery),
+        ("slack100", slack),
+        ("tokio", tokio),
+        ("smol", smol),
+    ];
+    for (name, tally) in tallies {
         if wanted(name) {
             tally.row(name);
         }

@@ -194,3 +194,17 @@ fn many_cancelled_timeouts_leave_the_runtime_idle() {
     // Nothing armed: a pending main is reported at once, not after 5 virtual seconds.
     assert!(rt.try_block_on(std::future::pending::<()>()).is_err());
 }
+
+#[test]
+fn back_to_back_real_sleeps_each_wake_the_loop() {
+    // Every sleep blocks the loop on the timer fd; a lost expiry edge would hang here.
+    let woke = greenery::run(async {
+        let mut woke = 0;
+        for i in 0..300u32 {
+            sleep(Duration::from_micros(50 + u64::from(i % 7) * 30)).await;
+            woke += 1;
+        }
+        woke
+    });
+    assert_eq!(woke, 300);
+}

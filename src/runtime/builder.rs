@@ -43,6 +43,7 @@ pub(crate) struct Config {
     pub(crate) start_paused: bool,
     pub(crate) panic_policy: PanicPolicy,
     pub(crate) switch_interval: Duration,
+    pub(crate) timer_slack: Duration,
 }
 
 /// Builds a [`Runtime`] with options.
@@ -81,6 +82,7 @@ impl Builder {
                 start_paused: false,
                 panic_policy: PanicPolicy::Report,
                 switch_interval: Duration::from_millis(5),
+                timer_slack: Duration::ZERO,
             },
         }
     }
@@ -126,6 +128,25 @@ impl Builder {
     /// ```
     pub fn switch_interval(&mut self, interval: Duration) -> &mut Builder {
         self.config.switch_interval = interval;
+        self
+    }
+
+    /// Lets a blocking wait for the next timer end up to `slack` after its deadline, so timers
+    /// due within that window fire in one wake-up. The default, zero, makes timers exact, at
+    /// the cost of one thread wake-up per distinct deadline; a slack of 50 µs to 1 ms trades
+    /// lateness for CPU (see `docs/benchmarks.md`). Timers never fire early, and their order is
+    /// unchanged.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = greenery::Builder::new()
+    ///     .timer_slack(Duration::from_micros(100))
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(greenery::time::sleep(Duration::from_millis(1)));
+    /// ```
+    pub fn timer_slack(&mut self, slack: Duration) -> &mut Builder {
+        self.config.timer_slack = slack;
         self
     }
 

@@ -569,8 +569,9 @@ impl Core {
             self.turn(None);
             return Ok(());
         }
-        let timeout = next_deadline.map(|deadline| deadline.saturating_duration_since(self.now()));
-        self.turn_until(timeout, next_deadline);
+        let wake_at = next_deadline.map(|deadline| deadline + self.config.timer_slack);
+        let timeout = wake_at.map(|at| at.saturating_duration_since(self.now()));
+        self.turn_until(timeout, wake_at);
         Ok(())
     }
 

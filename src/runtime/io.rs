@@ -149,10 +149,9 @@ impl Reactor {
             match event.token() {
                 WAKER_TOKEN => remote = true,
                 #[cfg(target_os = "linux")]
-                TIMER_TOKEN => {
-                    self.timer.consume();
-                    self.timer_deadline.set(None);
-                }
+                // No read of the expiry count: re-arming resets it, and every expiry is a
+                // new edge. That keeps a timer wake at two syscalls (settime, epoll_wait).
+                TIMER_TOKEN => self.timer_deadline.set(None),
                 Token(key) => {
                     let Some(entry) = sources.get_mut(key) else {
                         continue;
@@ -356,20 +355,6 @@ mod timerfd {
                 return Err(io::Error::last_os_error());
             }
             Ok(())
-        }
-
-        /// Reads the expiry count so the next expiry is a new edge.
-        pub(super) fn consume(&self) {
-            let mut count = 0u64;
-            // SAFETY: reads at most 8 bytes into `count`, a live u64; the fd is non-blocking,
-            // so an empty read returns EAGAIN, which needs no handling.
-            unsafe {
-                libc::read(
-                    self.fd.as_raw_fd(),
-                    (&mut count as *mut u64).cast(),
-                    std::mem::size_of::<u64>(),
-                );
-            }
         }
     }
 }
