@@ -148,3 +148,31 @@ fn a_body_may_yield_through_helper_async_fns() {
     });
     assert_eq!(g.collect::<Vec<_>>(), [1, 1, 2, 2]);
 }
+
+#[test]
+fn the_producer_consumer_example_times_round_trips_with_count() {
+    // target/<profile>/deps/generator_send-<hash> -> target/<profile>/examples
+    let exe = std::env::current_exe().expect("test binary path");
+    let examples = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target profile dir")
+        .join("examples")
+        .join("yield_producer_consumer");
+    let run = |args: &[&str]| {
+        std::process::Command::new(&examples)
+            .args(args)
+            .output()
+            .expect("cargo test builds the examples")
+    };
+    let timed = run(&["--count", "1000"]);
+    assert!(timed.status.success());
+    let stdout = String::from_utf8_lossy(&timed.stdout);
+    assert!(
+        stdout.starts_with("1000 send round trips in ") && stdout.trim_end().ends_with("ns each)"),
+        "{stdout}"
+    );
+    let bad = run(&["--count", "many"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--count needs a whole number"));
+}

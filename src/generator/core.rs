@@ -11,7 +11,7 @@ use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use super::state::{GeneratorError, GeneratorState};
 use super::yielder::{Co, Slot, SlotRef};
 
-/// Where a generator is in its life.
+/// Where a generator is in its life (its `Debug` is what the generators' `Debug` shows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     /// Created; the body has not been polled.

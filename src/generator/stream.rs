@@ -1,6 +1,7 @@
 //! [`AsyncGenerator`]: a generator whose body also awaits runtime futures; a `Stream`.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -38,6 +39,20 @@ use super::yielder::Co;
 /// ```
 pub struct AsyncGenerator<Y, R = (), S = (), E = Infallible> {
     core: Core<Y, R, S, E>,
+}
+
+/// Shows the state: `Unstarted`, `Suspended`, `Waiting`, `Running` or `Finished`.
+///
+/// ```
+/// let g: greenery::generator::AsyncGenerator<()> = greenery::generator::AsyncGenerator::new(|_co| async {});
+/// assert_eq!(format!("{g:?}"), "AsyncGenerator { state: Unstarted, .. }");
+/// ```
+impl<Y, R, S, E> fmt::Debug for AsyncGenerator<Y, R, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncGenerator")
+            .field("state", &self.core.state())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<Y, R, S, E> AsyncGenerator<Y, R, S, E> {

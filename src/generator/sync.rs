@@ -1,6 +1,7 @@
 //! [`Generator`]: a generator driven by plain method calls, without a runtime.
 
 use std::convert::Infallible;
+use std::fmt;
 use std::future::Future;
 use std::iter::FusedIterator;
 use std::mem::ManuallyDrop;
@@ -31,6 +32,20 @@ use super::yielder::Co;
 /// ```
 pub struct Generator<Y, R = (), S = (), E = Infallible> {
     core: Core<Y, R, S, E>,
+}
+
+/// Shows the state: `Unstarted`, `Suspended`, `Waiting`, `Running` or `Finished`.
+///
+/// ```
+/// let g: greenery::generator::Generator<()> = greenery::generator::Generator::new(|_co| async {});
+/// assert_eq!(format!("{g:?}"), "Generator { state: Unstarted, .. }");
+/// ```
+impl<Y, R, S, E> fmt::Debug for Generator<Y, R, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Generator")
+            .field("state", &self.core.state())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<Y, R, S, E> Generator<Y, R, S, E> {

@@ -69,8 +69,9 @@ impl<Y, S, E> Co<Y, S, E> {
 
     /// Python's `r = yield from sub`: runs `sub` to completion inside this body. Everything
     /// `sub` yields goes to this generator's consumer; everything the consumer sends or throws
-    /// goes to `sub`; closing (or dropping) this generator drops `sub` first, so its guards run
-    /// before the outer body's. Evaluates to `sub`'s return value.
+    /// goes to `sub`; closing (or dropping) this generator while `sub` runs drops `sub` first,
+    /// so its guards run before those this body created earlier (Python runs the inner
+    /// `finally` first). Evaluates to `sub`'s return value.
     ///
     /// `sub` is started with `next()` (an already started `sub` receives `S::default()`,
     /// Python's `None`). If `sub` had already finished, this is `Err(Finished)`.
