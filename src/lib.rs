@@ -72,6 +72,7 @@
 
 pub mod generator;
 pub mod greenlet;
+pub mod pool;
 pub mod queue;
 pub mod runtime;
 pub mod sync;

@@ -167,6 +167,20 @@ impl Semaphore {
     }
 }
 
+impl Semaphore {
+    /// Reserves a place in line now for a task that will poll the future later, so work
+    /// queued by `Pool::apply_async` is admitted in call order.
+    pub(crate) fn acquire_reserved(&self) -> Acquire {
+        let mut acquire = self.acquire();
+        let mut state = self.shared.borrow_mut();
+        if state.permits == 0 {
+            acquire.key = Some(state.waiters.push(None, ()));
+        }
+        drop(state);
+        acquire
+    }
+}
+
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         debug_state("Semaphore", &self.shared, f)

@@ -1,0 +1,212 @@
+//! [`IMap`] and [`IMapUnordered`]: streams of a group's results.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{ready, Context, Poll};
+
+use futures_core::Stream;
+
+use super::group::Inner;
+use crate::queue::Queue;
+use crate::runtime::{JoinError, JoinHandle};
+
+/// The results of [`Group::imap`](super::Group::imap), in input order.
+///
+/// Dropping the stream kills its driver task (no more items are started); work already
+/// started keeps running in the group.
+#[must_use = "streams do nothing unless polled"]
+pub struct IMap<T> {
+    driver: JoinHandle<()>,
+    handles: Queue<Option<JoinHandle<T>>>,
+    current: Option<JoinHandle<T>>,
+    ended: bool,
+}
+
+impl<T: 'static> IMap<T> {
+    pub(crate) fn new<I, F, Fut>(inner: Rc<Inner>, items: I, mut f: F) -> IMap<T>
+    where
+        I: IntoIterator + 'static,
+        F: FnMut(I::Item) -> Fut + 'static,
+        Fut: Future<Output = T> + 'static,
+    {
+        let handles = Queue::new();
+        let out = handles.clone();
+        let driver = crate::spawn(async move {
+            for item in items {
+                let handle = inner.spawn_admitted(f(item)).await;
+                out.put(Some(handle)).await;
+            }
+            out.put(None).await;
+        });
+        IMap {
+            driver,
+            handles,
+            current: None,
+            ended: false,
+        }
+    }
+}
+
+impl<T> Unpin for IMap<T> {}
+
+impl<T> Stream for IMap<T> {
+    type Item = Result<T, JoinError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(handle) = &mut this.current {
+                let result = ready!(Pin::new(handle).poll(cx));
+                this.current = None;
+                return Poll::Ready(Some(result));
+            }
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            match ready!(Pin::new(&mut this.handles).poll_next(cx)) {
+                Some(Some(handle)) => this.current = Some(handle),
+                _ => this.ended = true,
+            }
+        }
+    }
+}
+
+impl<T> Drop for IMap<T> {
+    fn drop(&mut self) {
+        self.driver.kill();
+    }
+}
+
+impl<T> fmt::Debug for IMap<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IMap").field("ended", &self.ended).finish()
+    }
+}
+
+enum Message {
+    /// The job with this index has finished (returned, panicked or was killed).
+    Done(usize),
+    /// The driver has started this many jobs and stopped.
+    End(usize),
+}
+
+/// Tells the stream that a job ended, however it ended.
+struct Finished {
+    messages: Queue<Message>,
+    index: usize,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.messages.try_put(Message::Done(self.index));
+    }
+}
+
+/// The results of [`Group::imap_unordered`](super::Group::imap_unordered), in completion
+/// order.
+///
+/// Dropping the stream kills its driver task (no more items are started); work already
+/// started keeps running in the group.
+#[must_use = "streams do nothing unless polled"]
+pub struct IMapUnordered<T> {
+    driver: JoinHandle<()>,
+    messages: Queue<Message>,
+    handles: Rc<RefCell<Vec<Option<JoinHandle<T>>>>>,
+    current: Option<JoinHandle<T>>,
+    total: Option<usize>,
+    yielded: usize,
+}
+
+impl<T: 'static> IMapUnordered<T> {
+    pub(crate) fn new<I, F, Fut>(inner: Rc<Inner>, items: I, mut f: F) -> IMapUnordered<T>
+    where
+        I: IntoIterator + 'static,
+        F: FnMut(I::Item) -> Fut + 'static,
+        Fut: Future<Output = T> + 'static,
+    {
+        let messages = Queue::new();
+        let handles = Rc::new(RefCell::new(Vec::new()));
+        let driver = {
+            let (messages, handles) = (messages.clone(), handles.clone());
+            crate::spawn(async move {
+                let mut count = 0;
+                for item in items {
+                    let finished = Finished {
+                        messages: messages.clone(),
+                        index: count,
+                    };
+                    let job = f(item);
+                    let handle = inner
+                        .spawn_admitted(async move {
+                            // Reported before the slot is freed, so the consumer hears of
+                            // the result before the next job is admitted.
+                            let _finished = finished;
+                            job.await
+                        })
+                        .await;
+                    handles.borrow_mut().push(Some(handle));
+                    count += 1;
+                }
+                let _ = messages.try_put(Message::End(count));
+            })
+        };
+        IMapUnordered {
+            driver,
+            messages,
+            handles,
+            current: None,
+            total: None,
+            yielded: 0,
+        }
+    }
+}
+
+impl<T> Unpin for IMapUnordered<T> {}
+
+impl<T> Stream for IMapUnordered<T> {
+    type Item = Result<T, JoinError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if let Some(handle) = &mut this.current {
+                let result = ready!(Pin::new(handle).poll(cx));
+                this.current = None;
+                this.yielded += 1;
+                return Poll::Ready(Some(result));
+            }
+            if this.total == Some(this.yielded) {
+                return Poll::Ready(None);
+            }
+            match ready!(Pin::new(&mut this.messages).poll_next(cx)) {
+                Some(Message::Done(index)) => {
+                    this.current = this
+                        .handles
+                        .borrow_mut()
+                        .get_mut(index)
+                        .and_then(Option::take);
+                }
+                Some(Message::End(count)) => this.total = Some(count),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+impl<T> Drop for IMapUnordered<T> {
+    fn drop(&mut self) {
+        self.driver.kill();
+    }
+}
+
+impl<T> fmt::Debug for IMapUnordered<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IMapUnordered")
+            .field("total", &self.total)
+            .field("yielded", &self.yielded)
+            .finish()
+    }
+}
