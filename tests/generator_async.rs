@@ -207,3 +207,74 @@ fn an_async_generator_needs_no_runtime_when_its_body_never_waits() {
     let mut second = tokio_test::task::spawn(g.next());
     assert_eq!(tokio_test::assert_ready!(second.poll()), Ok(Complete(())));
 }
+
+#[test]
+fn resuming_a_sync_generator_never_gives_other_tasks_a_turn() {
+    let log = Log::default();
+    paused(async {
+        let l = log.clone();
+        let other = greenery::spawn(async move {
+            for i in 0..2 {
+                l.print(format!("task {i}"));
+                greenery::yield_now().await;
+            }
+        });
+        let l = log.clone();
+        let g: Generator<u32> = Generator::new(|co| async move {
+            for i in 0..3 {
+                l.print(format!("body {i}"));
+                co.yield_(i).await;
+            }
+        });
+        for i in g {
+            log.print(format!("main got {i}"));
+        }
+        greenery::yield_now().await;
+        log.print("main after yield_now");
+        other.await.unwrap();
+    });
+    assert_eq!(
+        log.lines(),
+        [
+            "body 0",
+            "main got 0",
+            "body 1",
+            "main got 1",
+            "body 2",
+            "main got 2",
+            "task 0",
+            "main after yield_now",
+            "task 1",
+        ]
+    );
+}
+
+#[test]
+fn an_async_generator_waiting_on_a_task_lets_that_task_run() {
+    let log = Log::default();
+    paused(async {
+        let l = log.clone();
+        let g: AsyncGenerator<u32> = AsyncGenerator::new(|co| async move {
+            let worker = greenery::spawn({
+                let l = l.clone();
+                async move {
+                    l.print("worker runs while the consumer waits");
+                    7
+                }
+            });
+            l.print("body waits for the worker");
+            let Ok(v) = worker.await else { return };
+            co.yield_(v).await;
+        });
+        assert_eq!(g.next().await, Ok(Yielded(7)));
+        log.print("consumer got 7");
+    });
+    assert_eq!(
+        log.lines(),
+        [
+            "body waits for the worker",
+            "worker runs while the consumer waits",
+            "consumer got 7",
+        ]
+    );
+}

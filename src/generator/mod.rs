@@ -111,6 +111,17 @@
 //! assert!(g.is_finished());
 //! ```
 //!
+//! # Generators and the scheduler
+//!
+//! A resume runs the body on the caller's stack, inside the caller's turn: like a Python
+//! generator (and unlike a greenlet switch), resuming never gives other tasks a turn, so a
+//! task that drives a [`Generator`] keeps the CPU until the body yields back. An
+//! [`AsyncGenerator`]'s body waits on behalf of its consumer: when it sleeps or waits for IO,
+//! the consumer's `resume(..).await` (or `Stream` poll) returns `Pending` with the consumer
+//! task's waker registered, other tasks run, and the wake-up reschedules the consumer, which
+//! polls the body again. Generators are not tasks: they have no id, no name and no place in
+//! the run queue, and the runtime never polls them on its own.
+//!
 //! # Porting Python generators
 //!
 //! | Python | greenery |
