@@ -142,10 +142,11 @@
 //! | `r = yield from sub()` | `let r = co.yield_from(sub()).await?;` |
 //! | `for x in g:` | `for x in g` |
 //! | `async def` with `yield` | [`AsyncGenerator`]; `async for` is its `Stream` |
+//! | a body reading outer variables | the body is `'static`: move in clones (`Rc<RefCell<..>>` for shared state) |
 //!
 //! A body that raises `StopIteration` (PEP 479) has no Rust analogue: a body ends only by
 //! returning. A panic in the body propagates out of the resume that polled it and leaves the
-//! generator finished.
+//! generator finished. Generators stay on the thread that created them (they are not `Send`).
 
 mod core;
 mod state;
