@@ -4,7 +4,7 @@
 //! thread. [`run`] and [`try_run`] create one, run a future to completion, and drop it (and
 //! with it every task still alive: their destructors run).
 //!
-//! Layers, bottom up: [`waker`] (allocation-free wakers, cross-thread wake queue), `task`
+//! Layers, bottom up: `waker` (allocation-free wakers, cross-thread wake queue), `task`
 //! (type-erased bodies in a slab), `core` (the loop), `io` (the mio reactor and the
 //! `Registration` sockets use), and this module's public face.
 
