@@ -1,6 +1,7 @@
 //! Memory per idle task: 100,000 spawned tasks, each awaiting a future that is never ready,
 //! handles dropped (detached), every task polled once. A counting global allocator reports the
-//! bytes allocated and still live per task, and how many allocations each task cost, for
+//! bytes allocated and still live per task (as requested, and as malloc's usable size, which
+//! includes its size-class rounding), and how many allocations each task cost, for
 //! greenery, tokio's `current_thread` runtime and smol's `LocalExecutor`, in the same run.
 //! After the runtime is dropped the live bytes must return to where they were (no leak).
 //!
@@ -12,37 +13,59 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};
 
 struct Counting;
 
+/// Bytes requested and not yet freed.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
+/// The same, counted as the usable size malloc actually reserved (its size-class rounding).
+static USABLE: AtomicIsize = AtomicIsize::new(0);
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+/// The bytes malloc reserved for a live block (`ptr` null: none).
+fn usable(ptr: *mut u8) -> isize {
+    if ptr.is_null() {
+        return 0;
+    }
+    // SAFETY: `ptr` is a live block obtained from `System`, i.e. from glibc's malloc family.
+    (unsafe { libc::malloc_usable_size(ptr.cast()) }) as isize
+}
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged and only
 // updates counters on the side, so `System`'s guarantees carry over.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        ALLOCS.fetch_add(1, Relaxed);
         // SAFETY: forwarded from the caller.
-        unsafe { System.alloc(layout) }
+        let ptr = unsafe { System.alloc(layout) };
+        LIVE.fetch_add(layout.size() as isize, Relaxed);
+        USABLE.fetch_add(usable(ptr), Relaxed);
+        ALLOCS.fetch_add(1, Relaxed);
+        ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        USABLE.fetch_sub(usable(ptr), Relaxed);
         // SAFETY: forwarded from the caller.
         unsafe { System.dealloc(ptr, layout) }
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Relaxed);
-        ALLOCS.fetch_add(1, Relaxed);
         // SAFETY: forwarded from the caller.
-        unsafe { System.alloc_zeroed(layout) }
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        LIVE.fetch_add(layout.size() as isize, Relaxed);
+        USABLE.fetch_add(usable(ptr), Relaxed);
+        ALLOCS.fetch_add(1, Relaxed);
+        ptr
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
-        ALLOCS.fetch_add(1, Relaxed);
+        let old = usable(ptr);
         // SAFETY: forwarded from the caller.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            LIVE.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
+            USABLE.fetch_add(usable(new) - old, Relaxed);
+        }
+        ALLOCS.fetch_add(1, Relaxed);
+        new
     }
 }
 
@@ -57,28 +80,39 @@ async fn idle_task() {
     std::future::pending::<()>().await
 }
 
-/// Live bytes and allocation count right now.
-fn snapshot() -> (isize, usize) {
-    (LIVE.load(Relaxed), ALLOCS.load(Relaxed))
+/// Live bytes (requested, usable) and the allocation count right now.
+#[derive(Clone, Copy)]
+struct Snapshot {
+    live: isize,
+    usable: isize,
+    allocs: usize,
+}
+
+fn snapshot() -> Snapshot {
+    Snapshot {
+        live: LIVE.load(Relaxed),
+        usable: USABLE.load(Relaxed),
+        allocs: ALLOCS.load(Relaxed),
+    }
 }
 
 struct Measure {
     bytes_per_task: f64,
+    usable_per_task: f64,
     allocs_per_task: f64,
     leaked: isize,
 }
 
-/// Runs `body` between two snapshots taken inside the runtime; `outside` is taken before the
-/// runtime was built and compared with the live bytes after it is dropped.
-fn measure(
-    tasks: usize,
-    outside: isize,
-    run: impl FnOnce() -> (isize, usize, isize, usize),
-) -> Measure {
-    let (live0, allocs0, live1, allocs1) = run();
+/// Runs `run`, which returns snapshots taken inside the runtime before spawning and once every
+/// task is parked; `outside` is taken before the runtime was built and compared with the live
+/// bytes after it is dropped.
+fn measure(tasks: usize, outside: isize, run: impl FnOnce() -> (Snapshot, Snapshot)) -> Measure {
+    let (before, after) = run();
+    let per_task = |d: isize| d as f64 / tasks as f64;
     Measure {
-        bytes_per_task: (live1 - live0) as f64 / tasks as f64,
-        allocs_per_task: (allocs1 - allocs0) as f64 / tasks as f64,
+        bytes_per_task: per_task(after.live - before.live),
+        usable_per_task: per_task(after.usable - before.usable),
+        allocs_per_task: per_task((after.allocs - before.allocs) as isize),
         leaked: LIVE.load(Relaxed) - outside,
     }
 }
@@ -89,15 +123,14 @@ fn greenery_idle(tasks: usize) -> Measure {
         let rt = greenery::Runtime::new().expect("greenery runtime");
         let result = rt.block_on(async {
             PARKED.store(0, Relaxed);
-            let (live0, allocs0) = snapshot();
+            let before = snapshot();
             for _ in 0..tasks {
                 drop(greenery::spawn(idle_task()));
             }
             while PARKED.load(Relaxed) < tasks {
                 greenery::yield_now().await;
             }
-            let (live1, allocs1) = snapshot();
-            (live0, allocs0, live1, allocs1)
+            (before, snapshot())
         });
         drop(rt);
         result
@@ -112,15 +145,14 @@ fn tokio_idle(tasks: usize) -> Measure {
             .expect("tokio runtime");
         let result = rt.block_on(async {
             PARKED.store(0, Relaxed);
-            let (live0, allocs0) = snapshot();
+            let before = snapshot();
             for _ in 0..tasks {
                 drop(tokio::spawn(idle_task()));
             }
             while PARKED.load(Relaxed) < tasks {
                 tokio::task::yield_now().await;
             }
-            let (live1, allocs1) = snapshot();
-            (live0, allocs0, live1, allocs1)
+            (before, snapshot())
         });
         drop(rt);
         result
@@ -133,15 +165,14 @@ fn smol_idle(tasks: usize) -> Measure {
         let ex = smol::LocalExecutor::new();
         let result = smol::block_on(ex.run(async {
             PARKED.store(0, Relaxed);
-            let (live0, allocs0) = snapshot();
+            let before = snapshot();
             for _ in 0..tasks {
                 ex.spawn(idle_task()).detach();
             }
             while PARKED.load(Relaxed) < tasks {
                 smol::future::yield_now().await;
             }
-            let (live1, allocs1) = snapshot();
-            (live0, allocs0, live1, allocs1)
+            (before, snapshot())
         }));
         drop(ex);
         result
@@ -159,8 +190,8 @@ fn main() {
 
     println!("{tasks} idle tasks, handles dropped, each polled once");
     println!(
-        "{:<9} {:>14} {:>15} {:>22}",
-        "runtime", "bytes/task", "allocs/task", "live after drop (B)"
+        "{:<9} {:>11} {:>18} {:>12} {:>20}",
+        "runtime", "bytes/task", "malloc'd B/task", "allocs/task", "live after drop (B)"
     );
     for (name, measure) in [
         ("greenery", greenery_idle(tasks)),
@@ -168,8 +199,11 @@ fn main() {
         ("smol", smol_idle(tasks)),
     ] {
         println!(
-            "{name:<9} {:>14.1} {:>15.2} {:>22}",
-            measure.bytes_per_task, measure.allocs_per_task, measure.leaked
+            "{name:<9} {:>11.1} {:>18.1} {:>12.2} {:>20}",
+            measure.bytes_per_task,
+            measure.usable_per_task,
+            measure.allocs_per_task,
+            measure.leaked
         );
     }
 }
