@@ -144,6 +144,11 @@ pub struct Group {
 
 impl Group {
     /// A new, empty group.
+    ///
+    /// ```
+    /// let group = greenery::pool::Group::new();
+    /// assert!(group.is_empty());
+    /// ```
     pub fn new() -> Group {
         Group::with_inner(Inner::new(None))
     }
@@ -164,6 +169,14 @@ impl Group {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let h = group.spawn(async { 5 });
+    ///     assert_eq!(h.await.unwrap(), 5);
+    /// });
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -174,17 +187,41 @@ impl Group {
     /// How many tasks of the group have not finished (gevent's `len(group)`); for a pool,
     /// this includes work queued by [`apply_async`](Group::apply_async) that waits for a
     /// slot.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let _h = group.spawn(async {});
+    ///     assert_eq!(group.len(), 1);
+    ///     group.join().await;
+    ///     assert_eq!(group.len(), 0);
+    /// });
+    /// ```
     pub fn len(&self) -> usize {
         self.inner().len()
     }
 
     /// Whether every task of the group has finished.
+    ///
+    /// ```
+    /// assert!(greenery::pool::Group::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Waits until every task of the group has finished (the group is empty); returns at
     /// once, without yielding, if it is.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let h = group.spawn(greenery::time::sleep(Duration::from_millis(1)));
+    ///     group.join().await;
+    ///     assert!(h.is_finished());
+    /// });
+    /// ```
     pub fn join(&self) -> GroupJoin {
         GroupJoin {
             inner: self.inner().clone(),
@@ -403,6 +440,14 @@ impl fmt::Debug for Group {
 }
 
 /// The future of [`Group::join`].
+///
+/// ```
+/// greenery::run(async {
+///     let group = greenery::pool::Group::new();
+///     let join: greenery::pool::GroupJoin = group.join();
+///     join.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct GroupJoin {
     inner: Rc<Inner>,

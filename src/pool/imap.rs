@@ -17,6 +17,17 @@ use crate::runtime::{JoinError, JoinHandle};
 ///
 /// Dropping the stream kills its driver task (no more items are started); work already
 /// started keeps running in the group.
+///
+/// ```
+/// use futures_core::Stream;
+/// use std::pin::Pin;
+/// greenery::run(async {
+///     let pool = greenery::pool::Pool::new(2).unwrap();
+///     let mut results: greenery::pool::IMap<u32> = pool.imap([1, 2], |x| async move { x + 1 });
+///     let first = std::future::poll_fn(|cx| Pin::new(&mut results).poll_next(cx)).await;
+///     assert_eq!(first.unwrap().unwrap(), 2);
+/// });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct IMap<T> {
     driver: JoinHandle<()>,
@@ -110,6 +121,18 @@ impl Drop for Finished {
 ///
 /// Dropping the stream kills its driver task (no more items are started); work already
 /// started keeps running in the group.
+///
+/// ```
+/// use futures_core::Stream;
+/// use std::pin::Pin;
+/// greenery::run(async {
+///     let group = greenery::pool::Group::new();
+///     let mut results: greenery::pool::IMapUnordered<u32> =
+///         group.imap_unordered([1], |x| async move { x * 3 });
+///     let first = std::future::poll_fn(|cx| Pin::new(&mut results).poll_next(cx)).await;
+///     assert_eq!(first.unwrap().unwrap(), 3);
+/// });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct IMapUnordered<T> {
     driver: JoinHandle<()>,

@@ -10,6 +10,10 @@ use crate::runtime::JoinHandle;
 use crate::sync::Semaphore;
 
 /// `Pool::new(0)`: a pool needs at least one slot.
+///
+/// ```
+/// assert_eq!(greenery::pool::Pool::new(0).unwrap_err(), greenery::pool::ZeroSize);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ZeroSize;
 
@@ -71,6 +75,16 @@ impl Pool {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1).unwrap();
+    ///     let first = pool.spawn(async { 1 }).await; // a slot is free: no wait
+    ///     let second = pool.spawn(async { 2 }).await; // waits until `first` ends
+    ///     assert!(first.is_finished());
+    ///     assert_eq!(second.await.unwrap(), 2);
+    /// });
+    /// ```
     pub async fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -79,6 +93,10 @@ impl Pool {
     }
 
     /// How many tasks may run at once.
+    ///
+    /// ```
+    /// assert_eq!(greenery::pool::Pool::new(4).unwrap().size(), 4);
+    /// ```
     pub fn size(&self) -> usize {
         self.size
     }
@@ -97,6 +115,14 @@ impl Pool {
     }
 
     /// Whether every slot is taken.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let pool = greenery::pool::Pool::new(1).unwrap();
+    ///     let _h = pool.spawn(async {}).await;
+    ///     assert!(pool.is_full());
+    /// });
+    /// ```
     pub fn is_full(&self) -> bool {
         self.free_count() == 0
     }

@@ -51,6 +51,11 @@ pub struct Channel<T> {
 
 impl<T> Channel<T> {
     /// A new channel.
+    ///
+    /// ```
+    /// let ch = greenery::queue::Channel::<u8>::new();
+    /// assert_eq!(ch.getters(), 0);
+    /// ```
     pub fn new() -> Channel<T> {
         Channel {
             shared: Rc::new(RefCell::new(State {
@@ -62,6 +67,16 @@ impl<T> Channel<T> {
     }
 
     /// Offers `item` and waits until a getter has taken it.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::new();
+    ///     let c = ch.clone();
+    ///     let getter = greenery::spawn(async move { c.get().await });
+    ///     ch.put(1).await; // returns once the getter took it
+    ///     assert_eq!(getter.await.unwrap(), 1);
+    /// });
+    /// ```
     pub fn put(&self, item: T) -> ChannelPut<T> {
         ChannelPut {
             shared: self.shared.clone(),
@@ -92,6 +107,15 @@ impl<T> Channel<T> {
     }
 
     /// Takes an item from the first waiting putter, waiting for one if there is none.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::new();
+    ///     let c = ch.clone();
+    ///     greenery::spawn(async move { c.put('x').await });
+    ///     assert_eq!(ch.get().await, 'x');
+    /// });
+    /// ```
     pub fn get(&self) -> ChannelGet<T> {
         ChannelGet {
             shared: self.shared.clone(),
@@ -110,6 +134,14 @@ impl<T> Channel<T> {
     }
 
     /// Like [`get`](Self::get), but gives up with [`Empty`] after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::<u8>::new();
+    ///     assert!(ch.get_timeout(Duration::from_millis(1)).await.is_err());
+    /// });
+    /// ```
     pub async fn get_timeout(&self, timeout: Duration) -> Result<T, Empty> {
         crate::time::timeout(timeout, self.get())
             .await
@@ -117,11 +149,32 @@ impl<T> Channel<T> {
     }
 
     /// How many tasks wait to get an item.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::<u8>::new();
+    ///     let c = ch.clone();
+    ///     greenery::spawn(async move { c.get().await });
+    ///     greenery::yield_now().await;
+    ///     assert_eq!(ch.getters(), 1);
+    /// });
+    /// ```
     pub fn getters(&self) -> usize {
         self.shared.borrow().getters.len()
     }
 
     /// How many putters wait with an item nobody has taken yet.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::new();
+    ///     let c = ch.clone();
+    ///     greenery::spawn(async move { c.put(1).await });
+    ///     greenery::yield_now().await;
+    ///     assert_eq!(ch.putters(), 1);
+    ///     assert_eq!(ch.try_get(), Ok(1));
+    /// });
+    /// ```
     pub fn putters(&self) -> usize {
         let state = self.shared.borrow();
         let mut count = 0;
@@ -212,6 +265,15 @@ impl<T> fmt::Debug for Channel<T> {
 
 /// The future of [`Channel::put`]. Dropping it before a getter took the item withdraws the
 /// offer (the item is dropped).
+///
+/// ```
+/// greenery::run(async {
+///     let ch = greenery::queue::Channel::new();
+///     let put: greenery::queue::ChannelPut<u8> = ch.put(1);
+///     drop(put); // never polled: nothing offered
+///     assert_eq!(ch.putters(), 0);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ChannelPut<T> {
     shared: Shared<T>,
@@ -275,6 +337,16 @@ impl<T> fmt::Debug for ChannelPut<T> {
 
 /// The future of [`Channel::get`]. Dropping it leaves the line; a wake-up it had received
 /// passes to the next getter.
+///
+/// ```
+/// greenery::run(async {
+///     let ch = greenery::queue::Channel::new();
+///     let c = ch.clone();
+///     greenery::spawn(async move { c.put(2).await });
+///     let get: greenery::queue::ChannelGet<u8> = ch.get();
+///     assert_eq!(get.await, 2);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ChannelGet<T> {
     shared: Shared<T>,

@@ -78,16 +78,46 @@ pub struct Queue<T, S = Fifo<T>> {
 
 /// A queue with `task_done`/`join`: every [`Queue`] is joinable (as in gevent ≥ 25.4, where
 /// `JoinableQueue is Queue`).
+///
+/// ```
+/// greenery::run(async {
+///     let q: greenery::queue::JoinableQueue<u8> = greenery::queue::Queue::new();
+///     q.put(1).await;
+///     q.get().await;
+///     q.task_done().unwrap();
+///     q.join().await;
+/// });
+/// ```
 pub type JoinableQueue<T> = Queue<T>;
 
 /// A queue that hands out the last item put first: [`Queue::lifo`].
+///
+/// ```
+/// let q: greenery::queue::LifoQueue<u8> = greenery::queue::Queue::lifo();
+/// q.try_put(1).unwrap();
+/// q.try_put(2).unwrap();
+/// assert_eq!(q.try_get(), Ok(2));
+/// ```
 pub type LifoQueue<T> = Queue<T, Lifo<T>>;
 
 /// A queue that hands out the smallest item first: [`Queue::priority`].
+///
+/// ```
+/// let q: greenery::queue::PriorityQueue<u8> = greenery::queue::Queue::priority();
+/// q.try_put(2).unwrap();
+/// q.try_put(1).unwrap();
+/// assert_eq!(q.try_get(), Ok(1));
+/// ```
 pub type PriorityQueue<T> = Queue<T, Priority<T>>;
 
 impl<T> Queue<T> {
     /// An unbounded FIFO queue: `put` never waits.
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::new();
+    /// q.try_put("a").unwrap();
+    /// assert_eq!(q.capacity(), None);
+    /// ```
     pub fn new() -> Queue<T> {
         Queue::build(None)
     }
@@ -150,6 +180,13 @@ impl<T, S: Store<T>> Queue<T, S> {
     }
 
     /// A queue with any [`Store`]; `None` is unbounded, `Some(0)` an error.
+    ///
+    /// ```
+    /// use greenery::queue::{Lifo, Queue};
+    /// let q = Queue::<u8, Lifo<u8>>::with_store(Some(1)).unwrap();
+    /// assert_eq!(q.capacity(), Some(1));
+    /// assert!(Queue::<u8, Lifo<u8>>::with_store(Some(0)).is_err());
+    /// ```
     pub fn with_store(capacity: Option<usize>) -> Result<Queue<T, S>, ZeroCapacity> {
         if capacity == Some(0) {
             return Err(ZeroCapacity);
@@ -160,6 +197,18 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// Puts `item`, waiting while a bounded queue is full; blocked putters are admitted in
     /// FIFO order. Never yields when there is room: waiting getters are woken (deferred) and
     /// the caller keeps running.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::bounded(1).unwrap();
+    ///     q.put(1).await; // room: returns at once
+    ///     let q2 = q.clone();
+    ///     let putter = greenery::spawn(async move { q2.put(2).await }); // waits: full
+    ///     assert_eq!(q.get().await, 1);
+    ///     putter.await.unwrap();
+    ///     assert_eq!(q.get().await, 2);
+    /// });
+    /// ```
     pub fn put(&self, item: T) -> Put<T, S> {
         Put {
             shared: self.shared.clone(),
@@ -170,6 +219,12 @@ impl<T, S: Store<T>> Queue<T, S> {
 
     /// Puts `item` if there is room, else gives it back in [`Full`] (gevent's
     /// `put_nowait`).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::bounded(1).unwrap();
+    /// assert!(q.try_put(1).is_ok());
+    /// assert_eq!(q.try_put(2).unwrap_err().into_inner(), 2);
+    /// ```
     pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
         let mut state = self.shared.borrow_mut();
         if !state.has_room() {
@@ -203,6 +258,15 @@ impl<T, S: Store<T>> Queue<T, S> {
 
     /// Takes the next item, waiting while the queue is empty; waiting getters are served in
     /// FIFO order. Returns at once, without yielding, when an item is there.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::new();
+    ///     let q2 = q.clone();
+    ///     greenery::spawn(async move { q2.put("hi").await });
+    ///     assert_eq!(q.get().await, "hi"); // waits for the put
+    /// });
+    /// ```
     pub fn get(&self) -> Get<T, S> {
         Get {
             shared: self.shared.clone(),
@@ -236,36 +300,90 @@ impl<T, S: Store<T>> Queue<T, S> {
     }
 
     /// How many items are in the queue (gevent's `qsize()`).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::new();
+    /// q.try_put(1).unwrap();
+    /// assert_eq!(q.len(), 1);
+    /// ```
     pub fn len(&self) -> usize {
         self.shared.borrow().items.len()
     }
 
     /// Whether the queue holds no item.
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::<u8>::new();
+    /// assert!(q.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// Whether a bounded queue is at capacity (never for an unbounded one).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::bounded(1).unwrap();
+    /// assert!(!q.is_full());
+    /// q.try_put(1).unwrap();
+    /// assert!(q.is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         !self.shared.borrow().has_room()
     }
 
     /// The capacity; `None` when unbounded (gevent's `maxsize`).
+    ///
+    /// ```
+    /// assert_eq!(greenery::queue::Queue::<u8>::bounded(3).unwrap().capacity(), Some(3));
+    /// ```
     pub fn capacity(&self) -> Option<usize> {
         self.shared.borrow().capacity
     }
 
     /// How many tasks wait to get an item.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::<u8>::new();
+    ///     let q2 = q.clone();
+    ///     let getter = greenery::spawn(async move { q2.get().await });
+    ///     greenery::yield_now().await;
+    ///     assert_eq!(q.getters(), 1);
+    ///     getter.kill(); // a killed getter leaves the line
+    ///     assert_eq!(q.getters(), 0);
+    /// });
+    /// ```
     pub fn getters(&self) -> usize {
         self.shared.borrow().getters.len()
     }
 
     /// How many tasks wait to put an item.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::bounded(1).unwrap();
+    ///     q.put(0).await;
+    ///     let q2 = q.clone();
+    ///     greenery::spawn(async move { q2.put(1).await });
+    ///     greenery::yield_now().await;
+    ///     assert_eq!(q.putters(), 1);
+    /// });
+    /// ```
     pub fn putters(&self) -> usize {
         self.shared.borrow().putters.len()
     }
 
     /// Items put and not yet marked done with [`task_done`](Self::task_done).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::new();
+    /// q.try_put(1).unwrap();
+    /// q.try_get().unwrap();
+    /// assert_eq!(q.unfinished_tasks(), 1);
+    /// q.task_done().unwrap();
+    /// assert_eq!(q.unfinished_tasks(), 0);
+    /// ```
     pub fn unfinished_tasks(&self) -> usize {
         self.shared.borrow().unfinished
     }
@@ -303,6 +421,13 @@ impl<T, S: Store<T>> Queue<T, S> {
 
     /// Waits until every item put has been marked done; returns at once if none is
     /// unfinished.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::<u8>::new();
+    ///     q.join().await; // nothing unfinished: returns at once
+    /// });
+    /// ```
     pub fn join(&self) -> QueueJoin<T, S> {
         QueueJoin {
             shared: self.shared.clone(),
@@ -312,6 +437,15 @@ impl<T, S: Store<T>> Queue<T, S> {
 
     /// Like [`join`](Self::join), but waits at most `timeout`; returns whether every item
     /// was done.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::new();
+    ///     q.put(1).await;
+    ///     assert!(!q.join_timeout(Duration::from_millis(1)).await);
+    /// });
+    /// ```
     pub async fn join_timeout(&self, timeout: Duration) -> bool {
         crate::time::timeout(timeout, self.join()).await.is_ok()
     }
@@ -394,6 +528,15 @@ impl<T, S: Store<T>> fmt::Debug for Queue<T, S> {
 
 /// The future of [`Queue::put`]. Dropping it before it finishes leaves the line and drops
 /// the item; a wake-up it had received passes to the next putter.
+///
+/// ```
+/// greenery::run(async {
+///     let q = greenery::queue::Queue::new();
+///     let put: greenery::queue::Put<u8> = q.put(1);
+///     put.await;
+///     assert_eq!(q.len(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Put<T, S = Fifo<T>> {
     shared: Shared<T, S>,
@@ -461,6 +604,15 @@ impl<T, S> fmt::Debug for Put<T, S> {
 
 /// The future of [`Queue::get`]. Dropping it leaves the line; a wake-up it had received
 /// passes to the next getter.
+///
+/// ```
+/// greenery::run(async {
+///     let q = greenery::queue::Queue::new();
+///     q.put(1).await;
+///     let get: greenery::queue::Get<u8> = q.get();
+///     assert_eq!(get.await, 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Get<T, S = Fifo<T>> {
     shared: Shared<T, S>,
@@ -499,6 +651,14 @@ impl<T, S> fmt::Debug for Get<T, S> {
 }
 
 /// The future of [`Queue::join`].
+///
+/// ```
+/// greenery::run(async {
+///     let q = greenery::queue::Queue::<u8>::new();
+///     let join: greenery::queue::QueueJoin<u8> = q.join();
+///     join.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct QueueJoin<T, S = Fifo<T>> {
     shared: Shared<T, S>,

@@ -45,13 +45,36 @@ pub trait Store<T>: Default {
 }
 
 /// First in, first out (gevent's `Queue`).
+///
+/// ```
+/// let q: greenery::queue::Queue<u8, greenery::queue::Fifo<u8>> = greenery::queue::Queue::new();
+/// q.try_put(1).unwrap();
+/// q.try_put(2).unwrap();
+/// assert_eq!(q.try_get(), Ok(1));
+/// ```
 pub struct Fifo<T>(VecDeque<T>);
 
 /// Last in, first out (gevent's `LifoQueue`).
+///
+/// ```
+/// use greenery::queue::{Lifo, Queue};
+/// let q: Queue<u8, Lifo<u8>> = Queue::with_store(Some(2)).unwrap();
+/// q.try_put(1).unwrap();
+/// q.try_put(2).unwrap();
+/// assert_eq!(q.try_get(), Ok(2));
+/// ```
 pub struct Lifo<T>(Vec<T>);
 
 /// Smallest first (gevent's `PriorityQueue`); wrap items in `std::cmp::Reverse` for largest
 /// first.
+///
+/// ```
+/// use greenery::queue::{Priority, Queue};
+/// let q: Queue<(u8, &str), Priority<(u8, &str)>> = Queue::with_store(None).unwrap();
+/// q.try_put((2, "low")).unwrap();
+/// q.try_put((1, "high")).unwrap();
+/// assert_eq!(q.try_get(), Ok((1, "high")));
+/// ```
 pub struct Priority<T: Ord>(BinaryHeap<Reverse<T>>);
 
 impl<T> Default for Fifo<T> {

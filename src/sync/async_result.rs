@@ -42,6 +42,13 @@ struct State<T, E> {
 }
 
 /// The error of setting an [`AsyncResult`] that already holds a result.
+///
+/// ```
+/// let r = greenery::sync::AsyncResult::<u8, ()>::new();
+/// r.set(1).unwrap();
+/// let err: greenery::sync::AlreadySet = r.set(2).unwrap_err();
+/// assert_eq!(err.to_string(), "the AsyncResult already holds a result");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AlreadySet(());
 
@@ -55,6 +62,11 @@ impl Error for AlreadySet {}
 
 impl<T, E> AsyncResult<T, E> {
     /// A new, empty result.
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<String, std::io::Error>::new();
+    /// assert!(!r.ready());
+    /// ```
     pub fn new() -> Self {
         AsyncResult {
             inner: Rc::new(RefCell::new(State {
@@ -65,6 +77,12 @@ impl<T, E> AsyncResult<T, E> {
     }
 
     /// Stores `value` and wakes every waiter (deferred: the caller keeps running).
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    /// r.set(3).unwrap();
+    /// assert_eq!(r.value(), Some(3));
+    /// ```
     pub fn set(&self, value: T) -> Result<(), AlreadySet> {
         self.complete(Ok(value))
     }
@@ -94,16 +112,39 @@ impl<T, E> AsyncResult<T, E> {
     }
 
     /// Whether a value or an error has been set.
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    /// assert!(!r.ready());
+    /// r.set_error(()).unwrap();
+    /// assert!(r.ready());
+    /// ```
     pub fn ready(&self) -> bool {
         self.inner.borrow().result.is_some()
     }
 
     /// Whether a value (not an error) has been set.
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    /// r.set(1).unwrap();
+    /// assert!(r.successful());
+    /// ```
     pub fn successful(&self) -> bool {
         matches!(self.inner.borrow().result, Some(Ok(_)))
     }
 
     /// Waits until the result is ready, without taking it; returns at once if it is.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    ///     let setter = r.clone();
+    ///     greenery::spawn(async move { setter.set(5).unwrap() });
+    ///     r.wait().await;
+    ///     assert_eq!(r.value(), Some(5));
+    /// });
+    /// ```
     pub fn wait(&self) -> ResultWait<T, E> {
         ResultWait {
             result: self.clone(),
@@ -127,6 +168,15 @@ impl<T, E> AsyncResult<T, E> {
 
 impl<T: Clone, E: Clone> AsyncResult<T, E> {
     /// Waits for the result and returns a copy of it: `Ok(value)` or `Err(error)`.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let r = greenery::sync::AsyncResult::<u8, &str>::new();
+    ///     let setter = r.clone();
+    ///     greenery::spawn(async move { setter.set_error("bad").unwrap() });
+    ///     assert_eq!(r.get().await, Err("bad"));
+    /// });
+    /// ```
     pub async fn get(&self) -> Result<T, E> {
         self.wait().await;
         self.try_get()
@@ -160,6 +210,13 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     }
 
     /// The value, if one was set (gevent's `.value`).
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<u8, ()>::new();
+    /// assert_eq!(r.value(), None);
+    /// r.set(2).unwrap();
+    /// assert_eq!(r.value(), Some(2));
+    /// ```
     pub fn value(&self) -> Option<T> {
         match &self.inner.borrow().result {
             Some(Ok(value)) => Some(value.clone()),
@@ -168,6 +225,13 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     }
 
     /// The error, if one was set (gevent's `.exception`).
+    ///
+    /// ```
+    /// let r = greenery::sync::AsyncResult::<u8, &str>::new();
+    /// r.set_error("bad").unwrap();
+    /// assert_eq!(r.error(), Some("bad"));
+    /// assert_eq!(r.value(), None);
+    /// ```
     pub fn error(&self) -> Option<E> {
         match &self.inner.borrow().result {
             Some(Err(error)) => Some(error.clone()),
@@ -201,6 +265,15 @@ impl<T, E> fmt::Debug for AsyncResult<T, E> {
 }
 
 /// The future of [`AsyncResult::wait`]. Dropping it leaves the line.
+///
+/// ```
+/// greenery::run(async {
+///     let r = greenery::sync::AsyncResult::<u8, ()>::new();
+///     r.set(1).unwrap();
+///     let wait: greenery::sync::ResultWait<u8, ()> = r.wait();
+///     wait.await; // ready: returns at once
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ResultWait<T, E> {
     result: AsyncResult<T, E>,

@@ -45,11 +45,22 @@ struct State {
 
 impl Event {
     /// A new event, not set.
+    ///
+    /// ```
+    /// let ev = greenery::sync::Event::new();
+    /// assert!(!ev.is_set());
+    /// ```
     pub fn new() -> Event {
         Event::default()
     }
 
     /// Sets the flag and wakes every current waiter (deferred: the caller keeps running).
+    ///
+    /// ```
+    /// let ev = greenery::sync::Event::new();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ```
     pub fn set(&self) {
         let mut state = self.inner.borrow_mut();
         state.set = true;
@@ -57,11 +68,23 @@ impl Event {
     }
 
     /// Clears the flag; waiters already woken by [`set`](Event::set) still return.
+    ///
+    /// ```
+    /// let ev = greenery::sync::Event::new();
+    /// ev.set();
+    /// ev.clear();
+    /// assert!(!ev.is_set());
+    /// ```
     pub fn clear(&self) {
         self.inner.borrow_mut().set = false;
     }
 
     /// Whether the flag is set.
+    ///
+    /// ```
+    /// let ev = greenery::sync::Event::default();
+    /// assert!(!ev.is_set());
+    /// ```
     pub fn is_set(&self) -> bool {
         self.inner.borrow().set
     }
@@ -108,6 +131,15 @@ impl fmt::Debug for Event {
 }
 
 /// The future of [`Event::wait`]. Dropping it leaves the line.
+///
+/// ```
+/// greenery::run(async {
+///     let ev = greenery::sync::Event::new();
+///     let wait: greenery::sync::EventWait = ev.wait();
+///     ev.set();
+///     wait.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct EventWait {

@@ -55,6 +55,11 @@ pub struct RLock {
 
 impl RLock {
     /// A new, unlocked lock.
+    ///
+    /// ```
+    /// let lock = greenery::sync::RLock::new();
+    /// assert!(!lock.is_locked());
+    /// ```
     pub fn new() -> RLock {
         RLock {
             shared: Rc::new(RefCell::new(State {
@@ -67,6 +72,15 @@ impl RLock {
 
     /// Takes the lock (again, if the caller holds it), waiting in line while another task
     /// holds it.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     let _outer = lock.acquire().await;
+    ///     let _inner = lock.acquire().await;
+    ///     assert!(lock.is_owned());
+    /// });
+    /// ```
     pub fn acquire(&self) -> RLockAcquire {
         RLockAcquire {
             shared: self.shared.clone(),
@@ -93,6 +107,19 @@ impl RLock {
     }
 
     /// Like [`acquire`](Self::acquire), but gives up after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     let _held = lock.acquire().await;
+    ///     let l = lock.clone();
+    ///     let other = greenery::spawn(async move {
+    ///         l.acquire_timeout(Duration::from_millis(1)).await.is_ok()
+    ///     });
+    ///     assert!(!other.await.unwrap());
+    /// });
+    /// ```
     pub async fn acquire_timeout(&self, timeout: Duration) -> Result<RLockGuard, Elapsed> {
         crate::time::timeout(timeout, self.acquire()).await
     }
@@ -121,11 +148,31 @@ impl RLock {
     }
 
     /// Whether some task holds the lock.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     let guard = lock.acquire().await;
+    ///     assert!(lock.is_locked());
+    ///     drop(guard);
+    ///     assert!(!lock.is_locked());
+    /// });
+    /// ```
     pub fn is_locked(&self) -> bool {
         self.shared.borrow().owner.is_some()
     }
 
     /// Whether the calling task holds the lock.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     let _guard = lock.acquire().await;
+    ///     let l = lock.clone();
+    ///     assert!(lock.is_owned());
+    ///     assert!(!greenery::spawn(async move { l.is_owned() }).await.unwrap());
+    /// });
+    /// ```
     pub fn is_owned(&self) -> bool {
         self.shared.borrow().owner == Some(me())
     }
@@ -169,6 +216,15 @@ impl fmt::Debug for RLock {
 }
 
 /// One level of an [`RLock`] held: dropping it releases that level.
+///
+/// ```
+/// greenery::run(async {
+///     let lock = greenery::sync::RLock::new();
+///     let guard: greenery::sync::RLockGuard = lock.acquire().await;
+///     drop(guard);
+///     assert!(!lock.is_locked());
+/// });
+/// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct RLockGuard {
     shared: Shared,
@@ -176,6 +232,16 @@ pub struct RLockGuard {
 
 impl RLockGuard {
     /// Keeps the level held without a guard; undo it with [`RLock::release`] from the owner.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::RLock::new();
+    ///     lock.acquire().await.forget();
+    ///     assert!(lock.is_locked());
+    ///     lock.release().unwrap();
+    ///     assert!(!lock.is_locked());
+    /// });
+    /// ```
     pub fn forget(self) {
         std::mem::forget(self);
     }
@@ -199,6 +265,14 @@ impl fmt::Debug for RLockGuard {
 
 /// The future of [`RLock::acquire`]. Dropping it leaves the line; if it had been woken, the
 /// wake-up passes to the next waiter.
+///
+/// ```
+/// greenery::run(async {
+///     let lock = greenery::sync::RLock::new();
+///     let acquire: greenery::sync::RLockAcquire = lock.acquire();
+///     let _guard = acquire.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct RLockAcquire {
     shared: Shared,

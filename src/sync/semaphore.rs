@@ -15,6 +15,12 @@ use crate::time::Elapsed;
 /// The error of releasing something that was not held: a [`BoundedSemaphore`] released more
 /// often than acquired, an unlocked [`Lock`], an [`RLock`](super::RLock) the caller does not
 /// own. The message is the one Python gives.
+///
+/// ```
+/// let lock = greenery::sync::Lock::new();
+/// let err: greenery::sync::ReleaseError = lock.release().unwrap_err();
+/// assert_eq!(err.to_string(), "release unlocked lock");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReleaseError(&'static str);
 
@@ -106,6 +112,11 @@ pub struct Semaphore {
 
 impl Semaphore {
     /// A semaphore with `permits` permits.
+    ///
+    /// ```
+    /// let sem = greenery::sync::Semaphore::new(3);
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
     pub fn new(permits: usize) -> Semaphore {
         Semaphore {
             shared: new_shared(permits, None),
@@ -114,6 +125,16 @@ impl Semaphore {
 
     /// Takes a permit, waiting in line while there is none. Returns at once, without
     /// yielding, when one is free, even if others wait (barging).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let sem = greenery::sync::Semaphore::new(1);
+    ///     let permit = sem.acquire().await;
+    ///     assert_eq!(sem.available_permits(), 0);
+    ///     drop(permit);
+    ///     assert_eq!(sem.available_permits(), 1);
+    /// });
+    /// ```
     pub fn acquire(&self) -> Acquire {
         Acquire::new(self.shared.clone())
     }
@@ -157,11 +178,29 @@ impl Semaphore {
     }
 
     /// The number of free permits (gevent's `counter`).
+    ///
+    /// ```
+    /// let sem = greenery::sync::Semaphore::new(2);
+    /// let _p = sem.try_acquire();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.shared.borrow().permits
     }
 
     /// How many tasks wait in line.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let sem = greenery::sync::Semaphore::new(0);
+    ///     let s = sem.clone();
+    ///     let waiter = greenery::spawn(async move { s.acquire().await.forget() });
+    ///     greenery::yield_now().await;
+    ///     assert_eq!(sem.waiters(), 1);
+    ///     waiter.kill(); // a killed waiter leaves the line
+    ///     assert_eq!(sem.waiters(), 0);
+    /// });
+    /// ```
     pub fn waiters(&self) -> usize {
         self.shared.borrow().waiters.len()
     }
@@ -212,6 +251,11 @@ pub struct BoundedSemaphore {
 
 impl BoundedSemaphore {
     /// A semaphore with `permits` permits, at most.
+    ///
+    /// ```
+    /// let sem = greenery::sync::BoundedSemaphore::new(2);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
     pub fn new(permits: usize) -> BoundedSemaphore {
         BoundedSemaphore {
             shared: new_shared(permits, Some(permits)),
@@ -219,27 +263,62 @@ impl BoundedSemaphore {
     }
 
     /// Takes a permit, waiting in line while there is none (see [`Semaphore::acquire`]).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let sem = greenery::sync::BoundedSemaphore::new(1);
+    ///     let _permit = sem.acquire().await;
+    ///     assert!(sem.try_acquire().is_none());
+    /// });
+    /// ```
     pub fn acquire(&self) -> Acquire {
         Acquire::new(self.shared.clone())
     }
 
     /// Takes a permit if one is free.
+    ///
+    /// ```
+    /// let sem = greenery::sync::BoundedSemaphore::new(1);
+    /// assert!(sem.try_acquire().is_some());
+    /// ```
     pub fn try_acquire(&self) -> Option<SemaphoreGuard> {
         try_acquire(&self.shared)
     }
 
     /// Like [`acquire`](Self::acquire), but gives up after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let sem = greenery::sync::BoundedSemaphore::new(1);
+    ///     let _held = sem.acquire().await;
+    ///     assert!(sem.acquire_timeout(Duration::from_millis(1)).await.is_err());
+    /// });
+    /// ```
     pub async fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphoreGuard, Elapsed> {
         crate::time::timeout(timeout, self.acquire()).await
     }
 
     /// Returns a permit taken with [`SemaphoreGuard::forget`]; an error if all permits are
     /// already free.
+    ///
+    /// ```
+    /// let sem = greenery::sync::BoundedSemaphore::new(1);
+    /// assert!(sem.release().is_err()); // nothing to give back
+    /// sem.try_acquire().unwrap().forget();
+    /// assert!(sem.release().is_ok());
+    /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
         release(&self.shared, ReleaseError::SEMAPHORE)
     }
 
     /// The number of free permits.
+    ///
+    /// ```
+    /// let sem = greenery::sync::BoundedSemaphore::new(2);
+    /// let _p = sem.try_acquire();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.shared.borrow().permits
     }
@@ -272,6 +351,11 @@ pub struct Lock {
 
 impl Lock {
     /// A new, unlocked lock.
+    ///
+    /// ```
+    /// let lock = greenery::sync::Lock::new();
+    /// assert!(!lock.is_locked());
+    /// ```
     pub fn new() -> Lock {
         Lock {
             shared: new_shared(1, Some(1)),
@@ -279,27 +363,66 @@ impl Lock {
     }
 
     /// Locks it, waiting in line while another holds it; FIFO, with barging (rule 23).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::Lock::new();
+    ///     let _guard = lock.acquire().await;
+    ///     assert!(lock.is_locked());
+    /// });
+    /// ```
     pub fn acquire(&self) -> Acquire {
         Acquire::new(self.shared.clone())
     }
 
     /// Locks it if it is free.
+    ///
+    /// ```
+    /// let lock = greenery::sync::Lock::new();
+    /// let guard = lock.try_acquire();
+    /// assert!(guard.is_some());
+    /// assert!(lock.try_acquire().is_none());
+    /// ```
     pub fn try_acquire(&self) -> Option<SemaphoreGuard> {
         try_acquire(&self.shared)
     }
 
     /// Like [`acquire`](Self::acquire), but gives up after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let lock = greenery::sync::Lock::new();
+    ///     let _held = lock.acquire().await;
+    ///     assert!(lock.acquire_timeout(Duration::from_millis(1)).await.is_err());
+    /// });
+    /// ```
     pub async fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphoreGuard, Elapsed> {
         crate::time::timeout(timeout, self.acquire()).await
     }
 
     /// Unlocks a lock whose guard was [`forget`](SemaphoreGuard::forget)-ten; an error if it
     /// is not locked.
+    ///
+    /// ```
+    /// let lock = greenery::sync::Lock::new();
+    /// lock.try_acquire().unwrap().forget();
+    /// assert!(lock.release().is_ok());
+    /// assert!(lock.release().is_err());
+    /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
         release(&self.shared, ReleaseError::LOCK)
     }
 
     /// Whether some task holds the lock.
+    ///
+    /// ```
+    /// let lock = greenery::sync::Lock::new();
+    /// let guard = lock.try_acquire();
+    /// assert!(lock.is_locked());
+    /// drop(guard);
+    /// assert!(!lock.is_locked());
+    /// ```
     pub fn is_locked(&self) -> bool {
         self.shared.borrow().permits == 0
     }
@@ -321,6 +444,13 @@ impl fmt::Debug for Lock {
 
 /// A permit of a [`Semaphore`], [`BoundedSemaphore`] or [`Lock`]: dropping it gives the
 /// permit back.
+///
+/// ```
+/// let sem = greenery::sync::Semaphore::new(1);
+/// let guard: greenery::sync::SemaphoreGuard = sem.try_acquire().unwrap();
+/// drop(guard);
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
 #[must_use = "dropping the guard releases the permit at once"]
 pub struct SemaphoreGuard {
     shared: Shared,
@@ -359,6 +489,14 @@ impl fmt::Debug for SemaphoreGuard {
 
 /// The future of `acquire()` on a [`Semaphore`], [`BoundedSemaphore`] or [`Lock`]. Dropping
 /// it leaves the line; if it had been woken, the wake-up passes to the next waiter.
+///
+/// ```
+/// greenery::run(async {
+///     let sem = greenery::sync::Semaphore::new(1);
+///     let acquire: greenery::sync::Acquire = sem.acquire();
+///     let _permit = acquire.await;
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Acquire {
     shared: Shared,
