@@ -122,3 +122,38 @@ fn a_killed_owner_releases_through_its_guards() {
         assert!(!r.is_locked());
     });
 }
+
+/// semantics/r35_gevent_greenlet_identity in greenery's terms: the main future is task 0
+/// ("main"), spawned tasks are tasks of their own, and the value comes back through the
+/// handle. An RLock tells them apart as owners.
+#[test]
+fn rule16_main_and_spawned_tasks_are_distinct() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let me = greenery::Task::current();
+            log.push(format!("main is task {} named {:?}", me.id(), me.name()));
+            let r = RLock::new();
+            let _held = r.acquire().await;
+            let (r2, l2) = (r.clone(), log.clone());
+            let who = spawn(async move {
+                let cur = greenery::Task::current();
+                l2.push(format!(
+                    "in spawned: task {} | owns main's lock: {}",
+                    cur.id(),
+                    r2.is_owned()
+                ));
+                "r"
+            });
+            log.push(format!("value via the handle: {}", who.await.unwrap()));
+            log.push(format!("main owns its lock: {}", r.is_owned()));
+        }
+    });
+    log.assert(
+        "main is task 0 named Some(\"main\")
+         in spawned: task 1 | owns main's lock: false
+         value via the handle: r
+         main owns its lock: true",
+    );
+}

@@ -394,7 +394,7 @@ impl Group {
         F: FnMut(I::Item) -> Fut + 'static,
         Fut: Future + 'static,
     {
-        IMap::new(self.inner().clone(), items, f)
+        IMap::new(self.clone(), items, f)
     }
 
     /// Like [`imap`](Self::imap), but yields each result as soon as it is done (gevent's
@@ -423,7 +423,7 @@ impl Group {
         F: FnMut(I::Item) -> Fut + 'static,
         Fut: Future + 'static,
     {
-        IMapUnordered::new(self.inner().clone(), items, f)
+        IMapUnordered::new(self.clone(), items, f)
     }
 }
 

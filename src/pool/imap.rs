@@ -9,14 +9,15 @@ use std::task::{ready, Context, Poll};
 
 use futures_core::Stream;
 
-use super::group::Inner;
+use super::group::Group;
 use crate::queue::Queue;
 use crate::runtime::{JoinError, JoinHandle};
 
 /// The results of [`Group::imap`](super::Group::imap), in input order.
 ///
-/// Dropping the stream kills its driver task (no more items are started); work already
-/// started keeps running in the group.
+/// The stream's driver task holds a handle to the group, so the group's tasks live at least
+/// as long as the stream. Dropping the stream kills the driver (no more items are started);
+/// work already started keeps running in the group.
 ///
 /// ```
 /// use futures_core::Stream;
@@ -37,7 +38,7 @@ pub struct IMap<T> {
 }
 
 impl<T: 'static> IMap<T> {
-    pub(crate) fn new<I, F, Fut>(inner: Rc<Inner>, items: I, mut f: F) -> IMap<T>
+    pub(crate) fn new<I, F, Fut>(group: Group, items: I, mut f: F) -> IMap<T>
     where
         I: IntoIterator + 'static,
         F: FnMut(I::Item) -> Fut + 'static,
@@ -47,7 +48,7 @@ impl<T: 'static> IMap<T> {
         let out = handles.clone();
         let driver = crate::spawn(async move {
             for item in items {
-                let handle = inner.spawn_admitted(f(item)).await;
+                let handle = group.inner().spawn_admitted(f(item)).await;
                 out.put(Some(handle)).await;
             }
             out.put(None).await;
@@ -119,8 +120,9 @@ impl Drop for Finished {
 /// The results of [`Group::imap_unordered`](super::Group::imap_unordered), in completion
 /// order.
 ///
-/// Dropping the stream kills its driver task (no more items are started); work already
-/// started keeps running in the group.
+/// The stream's driver task holds a handle to the group, so the group's tasks live at least
+/// as long as the stream. Dropping the stream kills the driver (no more items are started);
+/// work already started keeps running in the group.
 ///
 /// ```
 /// use futures_core::Stream;
@@ -144,7 +146,7 @@ pub struct IMapUnordered<T> {
 }
 
 impl<T: 'static> IMapUnordered<T> {
-    pub(crate) fn new<I, F, Fut>(inner: Rc<Inner>, items: I, mut f: F) -> IMapUnordered<T>
+    pub(crate) fn new<I, F, Fut>(group: Group, items: I, mut f: F) -> IMapUnordered<T>
     where
         I: IntoIterator + 'static,
         F: FnMut(I::Item) -> Fut + 'static,
@@ -162,7 +164,8 @@ impl<T: 'static> IMapUnordered<T> {
                         index: count,
                     };
                     let job = f(item);
-                    let handle = inner
+                    let handle = group
+                        .inner()
                         .spawn_admitted(async move {
                             // Reported before the slot is freed, so the consumer hears of
                             // the result before the next job is admitted.
