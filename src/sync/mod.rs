@@ -80,6 +80,14 @@
 //! });
 //! ```
 //!
+//! The primitives cannot leave their thread (they are `!Send`); use `std::sync` or a
+//! [`KeepAlive`](crate::runtime::KeepAlive)-guarded waker to talk to other threads:
+//!
+//! ```compile_fail
+//! fn needs_send<T: Send>(_: T) {}
+//! needs_send(greenery::sync::Event::new());
+//! ```
+//!
 //! Where greenery differs from gevent: guards release on drop (gevent's `with` block);
 //! `AsyncResult` is one-shot (a second `set` is an error, not an overwrite); `Lock` exists
 //! (gevent has only `Semaphore(1)`) and, like `threading.Lock`, refuses to be released while
