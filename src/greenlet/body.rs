@@ -14,7 +14,7 @@ use super::Error;
 #[derive(Clone, Copy)]
 pub(crate) struct Ty {
     pub(crate) id: TypeId,
-    pub(crate) name: &'static str,
+    name: fn() -> &'static str,
 }
 
 impl Ty {
@@ -22,8 +22,12 @@ impl Ty {
     pub(crate) fn of<T: 'static>() -> Ty {
         Ty {
             id: TypeId::of::<T>(),
-            name: std::any::type_name::<T>(),
+            name: std::any::type_name::<T>,
         }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        (self.name)()
     }
 }
 

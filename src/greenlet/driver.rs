@@ -56,7 +56,7 @@ impl Driver {
                     return Poll::Ready(());
                 }
             }
-            let Some(current) = self.current.clone() else {
+            let Some(current) = self.current.take() else {
                 return match self.root {
                     Some(_) => Poll::Pending,
                     None => Poll::Ready(()),
@@ -69,6 +69,7 @@ impl Driver {
             match polled {
                 Poll::Pending => {
                     let Some(request) = request else {
+                        self.current = Some(current);
                         return Poll::Pending;
                     };
                     // SAFETY: a request is withdrawn when its switch is dropped, so the
@@ -81,7 +82,7 @@ impl Driver {
                         None => Outgoing::Value(request.value),
                     };
                     current.state.set(State::Suspended);
-                    self.transfer(&current, Some(target), outgoing);
+                    self.transfer(Some(&current), Some(target), outgoing);
                 }
                 Poll::Ready(result) => {
                     current.state.set(State::Dead);
@@ -91,19 +92,42 @@ impl Driver {
                         Err(err) => Outgoing::Error(err),
                     };
                     let parent = current.parent.borrow().clone();
-                    self.transfer(&current, parent, outgoing);
+                    self.transfer(Some(&current), parent, outgoing);
                     current.kill();
                 }
             }
         }
     }
 
-    /// Carries `outgoing` from `from` to `target`: a dead target passes it to its parent, an
-    /// unstarted one starts with it (or, for an error, dies unstarted and passes it on). The
-    /// receiver becomes current; a receiver that refuses (running, another runtime, wrong
-    /// type) sends the error back to `from`, or to the root when `from` has died.
-    pub(crate) fn transfer(&mut self, from: &Handle, target: Option<Handle>, outgoing: Outgoing) {
+    /// Carries `outgoing` from `from` (the root when `None`) to `target`: a dead target
+    /// passes it to its parent, an unstarted one starts with it (or, for an error, dies
+    /// unstarted and passes it on). The receiver becomes current; a receiver that refuses
+    /// (running, another runtime, wrong type) sends the error back to `from`, or to the root
+    /// when `from` has died.
+    pub(crate) fn transfer(
+        &mut self,
+        from: Option<&Handle>,
+        target: Option<Handle>,
+        outgoing: Outgoing,
+    ) {
         self.current = None;
+        // The common case: a value for a greenlet of this runtime waiting in a switch.
+        if let (Some(to), Outgoing::Value(value)) = (&target, &outgoing) {
+            if to.state.get() == State::Suspended
+                && to.accepts.get().id == value.ty.id
+                && to.on(self.core)
+                && !to.inbox.get().is_null()
+            {
+                let (Some(to), Outgoing::Value(value)) = (target, outgoing) else {
+                    return;
+                };
+                // SAFETY: as in `deliver`: same `T`, both slots alive and registered.
+                unsafe { (value.moves)(value.src, to.inbox.get()) };
+                to.inbox.set(std::ptr::null_mut());
+                to.state.set(State::Running);
+                return self.resume(to);
+            }
+        }
         let mut target = target;
         let mut outgoing = outgoing;
         let mut bounced = false;
@@ -140,10 +164,9 @@ impl Driver {
             }
             bounced = true;
             outgoing = Outgoing::Error(refusal);
-            target = if waiting(from) {
-                Some(from.clone())
-            } else {
-                self.root.clone().filter(waiting)
+            target = match from {
+                Some(from) if waiting(from) => Some(from.clone()),
+                _ => self.root.clone().filter(waiting),
             };
         }
     }
@@ -155,8 +178,8 @@ impl Driver {
                 let accepts = to.accepts.get();
                 if accepts.id != value.ty.id {
                     return Err(Error::WrongType {
-                        expected: accepts.name,
-                        found: value.ty.name,
+                        expected: accepts.name(),
+                        found: value.ty.name(),
                     });
                 }
                 // SAFETY: both slots are `Option<T>` of the same `T` (checked just above);
@@ -170,6 +193,12 @@ impl Driver {
         to.inbox.set(std::ptr::null_mut());
         to.started.set(true);
         to.state.set(State::Running);
+        self.resume(to);
+        Ok(())
+    }
+
+    /// `to` has received what was switched to it: poll it next, or let its task resume it.
+    fn resume(&mut self, to: Handle) {
         match &to.kind {
             Kind::Body(_) => self.current = Some(to),
             Kind::Root(key) => {
@@ -181,7 +210,6 @@ impl Driver {
                 }
             }
         }
-        Ok(())
     }
 }
 

@@ -150,8 +150,7 @@ use std::marker::PhantomData;
 use std::ptr;
 
 use self::body::{BodyFn, Ty};
-use self::node::{Handle, Kind, Node, State};
-use crate::runtime::context;
+use self::node::{Handle, Kind, Node, State, Switcher};
 
 pub use self::error::Error;
 pub use self::switch::Switch;
@@ -442,13 +441,12 @@ pub fn getcurrent<T: 'static>() -> Greenlet<T> {
 }
 
 fn current_handle() -> Option<Handle> {
-    context::with_core(|_| ())?;
-    let current = node::current();
-    if current.is_null() {
-        return node::current_root();
+    match node::switcher() {
+        Switcher::Outside => None,
+        Switcher::Root(_, root) => Some(root),
+        // SAFETY: `current` is set only while a driver (or a kill) holds a handle to it.
+        Switcher::Body(current) => Some(unsafe { Handle::from_ptr(current) }),
     }
-    // SAFETY: `current` is set only while a driver (or a kill) holds a handle to it.
-    Some(unsafe { Handle::from_ptr(current) })
 }
 
 impl<T: 'static> Clone for Greenlet<T> {

@@ -231,18 +231,14 @@ pub(crate) struct Request {
     pub(crate) throw: *mut Option<Error>,
 }
 
+/// The hot per-thread state (no destructor, so access is a plain load).
 struct Local {
     /// The greenlet whose body a driver is polling; null while a task's root runs.
     current: Cell<*const Node>,
     /// The switch the current body asked for.
     request: Cell<Option<Request>>,
-    roots: RefCell<Roots>,
-}
-
-#[derive(Default)]
-struct Roots {
-    map: BTreeMap<RootKey, Weak<Node>>,
-    last: Option<(RootKey, Weak<Node>)>,
+    /// The root found last, and its task; cleared when that root is freed.
+    last_root: Cell<(RootKey, *const Node)>,
 }
 
 thread_local! {
@@ -250,9 +246,11 @@ thread_local! {
         Local {
             current: Cell::new(ptr::null()),
             request: Cell::new(None),
-            roots: RefCell::new(Roots { map: BTreeMap::new(), last: None }),
+            last_root: Cell::new(((0, 0, 0), ptr::null())),
         }
     };
+    /// Every live root of this thread's runtimes, by task.
+    static ROOTS: RefCell<BTreeMap<RootKey, Weak<Node>>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The greenlet whose body is being polled, or null.
@@ -294,14 +292,36 @@ pub(crate) fn cancel_request(src: *mut ()) {
 }
 
 /// The address of the runtime driving this thread, if any.
-#[inline]
 pub(crate) fn core_addr() -> Option<usize> {
     context::with_core(|core| core as *const Core as usize)
 }
 
-/// The root greenlet of the task being run (created on first use), or `None` outside a
-/// runtime.
-pub(crate) fn current_root() -> Option<Handle> {
+/// Who is making a switch.
+pub(crate) enum Switcher {
+    /// No runtime drives this thread.
+    Outside,
+    /// A greenlet's body, polled by a driver.
+    Body(*const Node),
+    /// The root of the task being run, on the runtime at the given address.
+    Root(usize, Handle),
+}
+
+/// Who is making a switch: the greenlet being polled, or the current task's root.
+#[inline]
+pub(crate) fn switcher() -> Switcher {
+    let current = current();
+    if !current.is_null() {
+        return Switcher::Body(current);
+    }
+    match current_root() {
+        Some((core, root)) => Switcher::Root(core, root),
+        None => Switcher::Outside,
+    }
+}
+
+/// The root greenlet of the task being run (created on first use) and its runtime's
+/// address, or `None` outside a runtime.
+pub(crate) fn current_root() -> Option<(usize, Handle)> {
     let (core, task) = context::with_core(|core| {
         (
             core as *const Core as usize,
@@ -309,39 +329,32 @@ pub(crate) fn current_root() -> Option<Handle> {
         )
     })?;
     let key = (core, task.index, task.gen);
-    let found = LOCAL.with(|local| {
-        let mut roots = local.roots.borrow_mut();
-        if let Some((last, node)) = &roots.last {
-            if *last == key {
-                if let Some(node) = node.upgrade() {
-                    return Some(node);
-                }
-            }
-        }
-        let node = roots.map.get(&key).and_then(Weak::upgrade)?;
-        roots.last = Some((key, Rc::downgrade(&node)));
-        Some(node)
-    });
-    if let Some(node) = found {
-        return Some(Handle(node));
+    let (last, cached) = LOCAL.with(|local| local.last_root.get());
+    if last == key && !cached.is_null() {
+        // SAFETY: `last_root` is cleared (by `forget_root`) before its node is freed.
+        return Some((core, unsafe { Handle::from_ptr(cached) }));
     }
-    let runtime = Rc::downgrade(&context::current_core()?);
-    let root = Handle::new(Node {
-        runtime,
-        kind: Kind::Root(key),
-        state: Cell::new(State::Running),
-        started: Cell::new(true),
-        parent: RefCell::new(None),
-        inbox: Cell::new(ptr::null_mut()),
-        accepts: Cell::new(Ty::of::<()>()),
-        thrown: Cell::new(None),
-    });
-    LOCAL.with(|local| {
-        let mut roots = local.roots.borrow_mut();
-        roots.map.insert(key, root.downgrade());
-        roots.last = Some((key, root.downgrade()));
-    });
-    Some(root)
+    let found = ROOTS.with(|roots| roots.borrow().get(&key).and_then(Weak::upgrade));
+    let root = match found {
+        Some(node) => Handle(node),
+        None => {
+            let runtime = Rc::downgrade(&context::current_core()?);
+            let root = Handle::new(Node {
+                runtime,
+                kind: Kind::Root(key),
+                state: Cell::new(State::Running),
+                started: Cell::new(true),
+                parent: RefCell::new(None),
+                inbox: Cell::new(ptr::null_mut()),
+                accepts: Cell::new(Ty::of::<()>()),
+                thrown: Cell::new(None),
+            });
+            ROOTS.with(|roots| roots.borrow_mut().insert(key, root.downgrade()));
+            root
+        }
+    };
+    LOCAL.with(|local| local.last_root.set((key, root.ptr())));
+    Some((core, root))
 }
 
 /// The task a root belongs to.
@@ -354,15 +367,19 @@ pub(crate) fn root_task(key: RootKey) -> TaskRef {
 
 fn forget_root(key: RootKey, node: &Rc<Node>) {
     let _ = LOCAL.try_with(|local| {
-        let Ok(mut roots) = local.roots.try_borrow_mut() else {
+        if local.last_root.get().1 == Rc::as_ptr(node) {
+            local.last_root.set(((0, 0, 0), ptr::null()));
+        }
+    });
+    let _ = ROOTS.try_with(|roots| {
+        let Ok(mut roots) = roots.try_borrow_mut() else {
             return;
         };
-        let ours = |weak: &Weak<Node>| ptr::eq(weak.as_ptr(), Rc::as_ptr(node));
-        if roots.map.get(&key).is_some_and(ours) {
-            roots.map.remove(&key);
-        }
-        if roots.last.as_ref().is_some_and(|(_, weak)| ours(weak)) {
-            roots.last = None;
+        if roots
+            .get(&key)
+            .is_some_and(|weak| ptr::eq(weak.as_ptr(), Rc::as_ptr(node)))
+        {
+            roots.remove(&key);
         }
     });
 }

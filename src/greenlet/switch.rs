@@ -1,6 +1,7 @@
 //! [`Switch`]: the future of [`Greenlet::switch`](super::Greenlet::switch) and
 //! [`Greenlet::throw`](super::Greenlet::throw).
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -12,7 +13,7 @@ use std::task::{Context, Poll};
 
 use super::body::{Parcel, Ty};
 use super::driver::{Driver, Outgoing};
-use super::node::{self, Handle, Node, Request, State};
+use super::node::{self, Handle, Node, Request, State, Switcher};
 use super::Error;
 
 /// The future of [`Greenlet::switch`](super::Greenlet::switch) and
@@ -71,34 +72,31 @@ impl<'a, T: 'static> Switch<'a, T> {
     /// First poll: registers where the answer goes, then hands the switch to the driver of
     /// the body it was made in, or becomes the driver.
     fn start(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let Some(core) = node::core_addr() else {
-            return self.finish(Err(Error::NoRuntime));
-        };
         let inbox = self.inbox_ptr();
-        let current = node::current();
-        if !current.is_null() {
-            // SAFETY: `current` is set only while a driver (or a kill) holds a handle to that
-            // node and polls its body, which is where this switch is being polled.
-            let me = ManuallyDrop::new(unsafe { Rc::from_raw(current) });
-            if !me.inbox.get().is_null() {
-                return self.finish(Err(Error::Busy));
+        let (core, root) = match node::switcher() {
+            Switcher::Outside => return self.finish(Err(Error::NoRuntime)),
+            Switcher::Root(core, root) => (core, root),
+            Switcher::Body(current) => {
+                // SAFETY: `current` is set only while a driver (or a kill) holds a handle to
+                // that node and polls its body, which is where this switch is being polled.
+                let me = ManuallyDrop::new(unsafe { Rc::from_raw(current) });
+                if !me.inbox.get().is_null() {
+                    return self.finish(Err(Error::Busy));
+                }
+                let request = Request {
+                    target: self.target.ptr(),
+                    value: Parcel::of::<T>(ptr::addr_of_mut!(self.value)),
+                    throw: ptr::addr_of_mut!(self.throw),
+                };
+                if !node::request(request) {
+                    return self.finish(Err(Error::Busy));
+                }
+                drop(me.thrown.take());
+                me.accepts.set(Ty::of::<T>());
+                me.inbox.set(inbox);
+                self.stage = Stage::Waiting(Rc::downgrade(&me));
+                return Poll::Pending;
             }
-            let request = Request {
-                target: self.target.ptr(),
-                value: Parcel::of::<T>(ptr::addr_of_mut!(self.value)),
-                throw: ptr::addr_of_mut!(self.throw),
-            };
-            if !node::request(request) {
-                return self.finish(Err(Error::Busy));
-            }
-            drop(me.thrown.take());
-            me.accepts.set(Ty::of::<T>());
-            me.inbox.set(inbox);
-            self.stage = Stage::Waiting(Rc::downgrade(&me));
-            return Poll::Pending;
-        }
-        let Some(root) = node::current_root() else {
-            return self.finish(Err(Error::NoRuntime));
         };
         if root.state.get() == State::Suspended {
             return self.finish(Err(Error::Busy));
@@ -111,8 +109,8 @@ impl<'a, T: 'static> Switch<'a, T> {
             Some(err) => Outgoing::Error(err),
             None => Outgoing::Value(Parcel::of::<T>(ptr::addr_of_mut!(self.value))),
         };
-        let mut driver = Driver::new(core, root.clone());
-        driver.transfer(&root, Some(self.target.clone()), outgoing);
+        let mut driver = Driver::new(core, root);
+        driver.transfer(None, Some(self.target.clone()), outgoing);
         self.stage = Stage::Driving(driver);
         self.drive(cx)
     }
@@ -124,17 +122,17 @@ impl<'a, T: 'static> Switch<'a, T> {
         if driver.drive(cx).is_pending() {
             return Poll::Pending;
         }
-        let root = driver.root();
-        let thrown = root.and_then(|root| root.thrown.take());
-        self.answer(thrown)
+        match driver.root().cloned() {
+            Some(root) => self.answer(&root.thrown),
+            None => self.finish(Err(Error::Busy)),
+        }
     }
 
     /// The switched-back value, or the error raised here.
-    fn answer(&mut self, thrown: Option<Error>) -> Poll<Result<T, Error>> {
-        let result = match (thrown, self.inbox.take()) {
-            (Some(err), _) => Err(err),
-            (None, Some(value)) => Ok(value),
-            (None, None) => Err(Error::Busy),
+    fn answer(&mut self, thrown: &Cell<Option<Error>>) -> Poll<Result<T, Error>> {
+        let result = match self.inbox.take() {
+            Some(value) => Ok(value),
+            None => Err(thrown.take().unwrap_or(Error::Busy)),
         };
         self.finish(result)
     }
@@ -161,8 +159,7 @@ impl<T: 'static> Future for Switch<'_, T> {
                 if me.inbox.get() == this.inbox_ptr() {
                     return Poll::Pending;
                 }
-                let thrown = me.thrown.take();
-                this.answer(thrown)
+                this.answer(&me.thrown)
             }
             Stage::Driving(_) => this.drive(cx),
             Stage::Done => panic!("greenlet Switch polled after it returned"),
