@@ -201,8 +201,8 @@ fn a_value_of_the_wrong_type_is_refused_at_once() {
         let g = Greenlet::new(move |_: u32| async move {
             // main waits for a u32: the &str is refused and this switch returns the error.
             match main_str.switch("text").await {
-                Err(Error::WrongType { expected, found }) => {
-                    assert_eq!((expected, found), ("u32", "&str"));
+                Err(Error::WrongType(mismatch)) => {
+                    assert_eq!((mismatch.expected(), mismatch.found()), ("u32", "&str"));
                 }
                 other => panic!("expected WrongType, got {other:?}"),
             }

@@ -3,6 +3,7 @@
 
 use std::any::TypeId;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -10,34 +11,61 @@ use pin_project_lite::pin_project;
 
 use super::Error;
 
-/// The type of the values a slot holds, for the check before a value is moved into it.
+/// The type of the values a slot holds, for the check before a value is moved into it, and
+/// how to move one.
 #[derive(Clone, Copy)]
-pub(crate) struct Ty {
-    pub(crate) id: TypeId,
+pub(crate) struct Ty(&'static TyInfo);
+
+pub(crate) struct TyInfo {
+    id: fn() -> TypeId,
     name: fn() -> &'static str,
+    moves: unsafe fn(src: *mut (), dst: *mut ()),
+}
+
+struct Info<T>(PhantomData<T>);
+
+impl<T: 'static> Info<T> {
+    const INFO: &'static TyInfo = &TyInfo {
+        id: TypeId::of::<T>,
+        name: std::any::type_name::<T>,
+        moves: move_value::<T>,
+    };
 }
 
 impl Ty {
     #[inline]
     pub(crate) fn of<T: 'static>() -> Ty {
-        Ty {
-            id: TypeId::of::<T>(),
-            name: std::any::type_name::<T>,
-        }
+        Ty(Info::<T>::INFO)
     }
 
-    pub(crate) fn name(&self) -> &'static str {
-        (self.name)()
+    /// Whether both are the same type. The address comparison settles the common case; the
+    /// same type may have its description at two addresses, never two types at one.
+    #[inline]
+    pub(crate) fn same(self, other: Ty) -> bool {
+        std::ptr::eq(self.0, other.0) || (self.0.id)() == (other.0.id)()
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        (self.0.name)()
+    }
+
+    /// Moves the value out of the `Option<T>` at `src` into the one at `dst`.
+    ///
+    /// # Safety
+    /// Both must point to live, distinct `Option<T>`s of this type, with no other reference
+    /// to them.
+    #[inline]
+    pub(crate) unsafe fn move_value(self, src: *mut (), dst: *mut ()) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.0.moves)(src, dst) }
     }
 }
 
-/// A value on its way between greenlets: a pointer to the sender's `Option<T>` and how to
-/// move it into the receiver's `Option<T>`.
+/// A value on its way between greenlets: the sender's `Option<T>` and its type.
 #[derive(Clone, Copy)]
 pub(crate) struct Parcel {
     pub(crate) src: *mut (),
     pub(crate) ty: Ty,
-    pub(crate) moves: unsafe fn(src: *mut (), dst: *mut ()),
 }
 
 impl Parcel {
@@ -46,8 +74,17 @@ impl Parcel {
         Parcel {
             src: src.cast(),
             ty: Ty::of::<T>(),
-            moves: move_value::<T>,
         }
+    }
+
+    /// Moves the value into the `Option<T>` at `dst`.
+    ///
+    /// # Safety
+    /// `dst` must be a live `Option<T>` of this parcel's type, and the source still alive.
+    #[inline]
+    pub(crate) unsafe fn move_into(self, dst: *mut ()) {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.ty.move_value(self.src, dst) }
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A task's root waiting in [`switch`](super::Greenlet::switch) owns a driver. The driver
 //! polls the body of its current greenlet; a switch inside that body only records a
-//! [`Request`](super::node::Request) and returns `Pending`, and the driver then carries the
+//! request and returns `Pending`, and the driver then carries the
 //! value to the target and polls the target next, in the same loop. So a switch is
 //! immediate (no other task runs in between), costs no allocation, and the stack does not
 //! grow with the number of switches. When the current body blocks on anything else (a
@@ -14,7 +14,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::body::Parcel;
-use super::node::{self, Handle, Kind, State};
+use super::error::TypeMismatch;
+use super::node::{self, Handle, Kind, Node, Request, State};
 use super::Error;
 use crate::runtime::context;
 
@@ -34,6 +35,7 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
+    #[inline]
     pub(crate) fn new(core: usize, root: Handle) -> Driver {
         Driver {
             core,
@@ -42,6 +44,23 @@ impl Driver {
         }
     }
 
+    /// Carries the root's first switch to `target`.
+    #[inline]
+    pub(crate) fn start(&mut self, target: &Handle, outgoing: Outgoing) {
+        if let Outgoing::Value(value) = &outgoing {
+            if self.accepts_now(target, value) && !target.is_root() {
+                // SAFETY: as in `deliver`: same `T`, both slots alive.
+                unsafe { value.move_into(target.inbox.get()) };
+                target.inbox.set(std::ptr::null_mut());
+                target.state.set(State::Running);
+                self.current = Some(target.clone());
+                return;
+            }
+        }
+        self.transfer(None, Some(target.clone()), outgoing);
+    }
+
+    #[inline]
     pub(crate) fn root(&self) -> Option<&Handle> {
         self.root.as_ref()
     }
@@ -65,23 +84,41 @@ impl Driver {
             let outer = node::set_current(current.ptr());
             let polled = current.poll_body(cx);
             node::set_current(outer);
-            let request = node::take_request();
+            let request = current.request.replace(Request::NONE);
             match polled {
                 Poll::Pending => {
-                    let Some(request) = request else {
+                    if !request.is_some() {
                         self.current = Some(current);
                         return Poll::Pending;
+                    }
+                    current.state.set(State::Suspended);
+                    let value = Parcel {
+                        src: request.value,
+                        ty: current.accepts.get(),
                     };
                     // SAFETY: a request is withdrawn when its switch is dropped, so the
                     // switch is alive, pending inside `current`'s body: its target handle
                     // (which it borrows) and its `throw` slot are alive.
-                    let (target, thrown) =
-                        unsafe { (Handle::from_ptr(request.target), (*request.throw).take()) };
-                    let outgoing = match thrown {
+                    let (to, thrown) = unsafe { (&*request.target, &mut *request.throw) };
+                    if thrown.is_none() && self.accepts_now(to, &value) {
+                        // SAFETY: as in `deliver`: same `T`, both slots alive.
+                        unsafe { value.move_into(to.inbox.get()) };
+                        to.inbox.set(std::ptr::null_mut());
+                        to.state.set(State::Running);
+                        if let Kind::Body(_) = to.kind {
+                            // SAFETY: the switch's target handle is alive (see above).
+                            self.current = Some(unsafe { Handle::from_ptr(request.target) });
+                        } else if !self.is_root(to) {
+                            self.wake_root(to);
+                        }
+                        continue;
+                    }
+                    // SAFETY: as above.
+                    let target = unsafe { Handle::from_ptr(request.target) };
+                    let outgoing = match thrown.take() {
                         Some(err) => Outgoing::Error(err),
-                        None => Outgoing::Value(request.value),
+                        None => Outgoing::Value(value),
                     };
-                    current.state.set(State::Suspended);
                     self.transfer(Some(&current), Some(target), outgoing);
                 }
                 Poll::Ready(result) => {
@@ -111,23 +148,6 @@ impl Driver {
         outgoing: Outgoing,
     ) {
         self.current = None;
-        // The common case: a value for a greenlet of this runtime waiting in a switch.
-        if let (Some(to), Outgoing::Value(value)) = (&target, &outgoing) {
-            if to.state.get() == State::Suspended
-                && to.accepts.get().id == value.ty.id
-                && to.on(self.core)
-                && !to.inbox.get().is_null()
-            {
-                let (Some(to), Outgoing::Value(value)) = (target, outgoing) else {
-                    return;
-                };
-                // SAFETY: as in `deliver`: same `T`, both slots alive and registered.
-                unsafe { (value.moves)(value.src, to.inbox.get()) };
-                to.inbox.set(std::ptr::null_mut());
-                to.state.set(State::Running);
-                return self.resume(to);
-            }
-        }
         let mut target = target;
         let mut outgoing = outgoing;
         let mut bounced = false;
@@ -176,17 +196,17 @@ impl Driver {
         match outgoing {
             Outgoing::Value(value) => {
                 let accepts = to.accepts.get();
-                if accepts.id != value.ty.id {
-                    return Err(Error::WrongType {
-                        expected: accepts.name(),
-                        found: value.ty.name(),
-                    });
+                if !accepts.same(value.ty) {
+                    return Err(Error::WrongType(TypeMismatch {
+                        expected: accepts,
+                        found: value.ty,
+                    }));
                 }
                 // SAFETY: both slots are `Option<T>` of the same `T` (checked just above);
                 // the source belongs to a switch or body that is alive (see `drive`), and
                 // the inbox to the pending switch or unstarted body of `to`, which is
                 // registered only while that slot is alive and pinned.
-                unsafe { (value.moves)(value.src, to.inbox.get()) };
+                unsafe { value.move_into(to.inbox.get()) };
             }
             Outgoing::Error(err) => to.thrown.set(Some(err)),
         }
@@ -201,14 +221,33 @@ impl Driver {
     fn resume(&mut self, to: Handle) {
         match &to.kind {
             Kind::Body(_) => self.current = Some(to),
-            Kind::Root(key) => {
-                let mine = self.root.as_ref().is_some_and(|root| root.same(&to));
-                if !mine {
-                    // Another task's root: it resumes when the executor next polls it.
-                    let task = node::root_task(*key);
-                    context::with_core(|core| core.waker_of(task).wake());
-                }
-            }
+            Kind::Root(_) if self.is_root(&to) => {}
+            Kind::Root(_) => self.wake_root(&to),
+        }
+    }
+
+    /// Whether `to` waits in a switch for a value like `value`: the common case, delivered
+    /// without the checks of `transfer`.
+    #[inline]
+    fn accepts_now(&self, to: &Node, value: &Parcel) -> bool {
+        to.state.get() == State::Suspended
+            && to.accepts.get().same(value.ty)
+            && !to.inbox.get().is_null()
+            && to.on(self.core)
+    }
+
+    #[inline]
+    fn is_root(&self, node: &Node) -> bool {
+        self.root
+            .as_ref()
+            .is_some_and(|root| std::ptr::eq(root.ptr(), node))
+    }
+
+    /// Another task's root received a value: it resumes when the executor next polls it.
+    fn wake_root(&self, root: &Node) {
+        if let Kind::Root(key) = root.kind {
+            let task = node::root_task(key);
+            context::with_core(|core| core.waker_of(task).wake());
         }
     }
 }
@@ -218,13 +257,18 @@ fn waiting(node: &Handle) -> bool {
     node.state.get() == State::Suspended && !node.inbox.get().is_null()
 }
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // A root stopped waiting while its chain is blocked (it was resumed from another
-        // task, or its switch was dropped): the chain goes on in a task of its own.
-        let Some(current) = self.current.take() else {
-            return;
-        };
+impl Driver {
+    /// The root stopped waiting while its chain is blocked (it was resumed from another task,
+    /// or its switch was dropped): the chain goes on in a task of its own.
+    #[inline]
+    pub(crate) fn detach(&mut self) {
+        if let Some(current) = self.current.take() {
+            self.detach_chain(current);
+        }
+    }
+
+    #[cold]
+    fn detach_chain(&mut self, current: Handle) {
         if self.root.is_none() || node::core_addr() != Some(self.core) {
             return;
         }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::body::Ty;
+
 /// What a pending [`switch`](super::Greenlet::switch) raises instead of returning a value, and
 /// why a greenlet operation was refused.
 ///
@@ -35,12 +37,7 @@ pub enum Error {
     /// already waiting in another switch.
     Busy,
     /// The target waits for a value of another type.
-    WrongType {
-        /// The type the target's pending switch (or body) takes.
-        expected: &'static str,
-        /// The type that was sent.
-        found: &'static str,
-    },
+    WrongType(TypeMismatch),
     /// The target was declared with [`Greenlet::declare`](super::Greenlet::declare) and has no
     /// body yet.
     NoBody,
@@ -101,10 +98,7 @@ impl fmt::Display for Error {
                 "cannot switch to a running greenlet (it is driven by a task, or is a task's \
                  root not waiting in a switch), nor from a greenlet already switching",
             ),
-            Error::WrongType { expected, found } => write!(
-                f,
-                "the greenlet waits for a value of type {expected}, but {found} was sent"
-            ),
+            Error::WrongType(mismatch) => fmt::Display::fmt(mismatch, f),
             Error::NoBody => f.write_str("the greenlet has no body (see Greenlet::set_body)"),
             Error::Started => f.write_str("the greenlet has started: its body cannot be set"),
             Error::CyclicParent => f.write_str("cyclic parent chain"),
@@ -117,11 +111,7 @@ impl fmt::Debug for Error {
         match self {
             Error::Exit => f.write_str("GreenletExit"),
             Error::Raised(err) => f.debug_tuple("Raised").field(err).finish(),
-            Error::WrongType { expected, found } => f
-                .debug_struct("WrongType")
-                .field("expected", expected)
-                .field("found", found)
-                .finish(),
+            Error::WrongType(mismatch) => f.debug_tuple("WrongType").field(mismatch).finish(),
             other => write!(f, "{}", other.variant()),
         }
     }
@@ -135,7 +125,7 @@ impl Error {
             Error::NoRuntime => "NoRuntime",
             Error::ForeignRuntime => "ForeignRuntime",
             Error::Busy => "Busy",
-            Error::WrongType { .. } => "WrongType",
+            Error::WrongType(_) => "WrongType",
             Error::NoBody => "NoBody",
             Error::Started => "Started",
             Error::CyclicParent => "CyclicParent",
@@ -149,5 +139,66 @@ impl std::error::Error for Error {
             Error::Raised(err) => Some(err.as_ref()),
             _ => None,
         }
+    }
+}
+
+/// The types of an [`Error::WrongType`]: what the target takes and what was sent.
+///
+/// ```
+/// use greenery::greenlet::{getcurrent, Error, Greenlet};
+///
+/// greenery::run(async {
+///     let main_as_str = getcurrent::<&str>();
+///     let g = Greenlet::new(move |x: u8| async move {
+///         match main_as_str.switch("text").await {
+///             Err(Error::WrongType(mismatch)) => {
+///                 assert_eq!((mismatch.expected(), mismatch.found()), ("u8", "&str"));
+///                 Ok(x)
+///             }
+///             other => panic!("{other:?}"),
+///         }
+///     });
+///     assert_eq!(g.switch(1).await.unwrap(), 1); // main waits for a u8
+/// });
+/// ```
+#[derive(Clone, Copy)]
+pub struct TypeMismatch {
+    pub(crate) expected: Ty,
+    pub(crate) found: Ty,
+}
+
+impl TypeMismatch {
+    /// The type the target's pending switch (or body) takes.
+    ///
+    /// See the [type's example](TypeMismatch).
+    pub fn expected(&self) -> &'static str {
+        self.expected.name()
+    }
+
+    /// The type that was sent.
+    ///
+    /// See the [type's example](TypeMismatch).
+    pub fn found(&self) -> &'static str {
+        self.found.name()
+    }
+}
+
+impl fmt::Display for TypeMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the greenlet waits for a value of type {}, but {} was sent",
+            self.expected(),
+            self.found()
+        )
+    }
+}
+
+impl fmt::Debug for TypeMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypeMismatch")
+            .field("expected", &self.expected())
+            .field("found", &self.found())
+            .finish()
     }
 }

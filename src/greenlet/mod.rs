@@ -150,9 +150,9 @@ use std::marker::PhantomData;
 use std::ptr;
 
 use self::body::{BodyFn, Ty};
-use self::node::{Handle, Kind, Node, State, Switcher};
+use self::node::{Handle, Kind, Node, Request, State, Switcher};
 
-pub use self::error::Error;
+pub use self::error::{Error, TypeMismatch};
 pub use self::switch::Switch;
 
 /// A handle to a greenlet: a body that runs only when switched to. Every switch through a
@@ -236,6 +236,8 @@ impl<T: 'static> Greenlet<T> {
             inbox: Cell::new(ptr::null_mut()),
             accepts: Cell::new(Ty::of::<T>()),
             thrown: Cell::new(None),
+            request: Cell::new(Request::NONE),
+            waiter: Cell::new(ptr::null()),
         });
         Greenlet::from_handle(node)
     }

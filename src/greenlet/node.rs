@@ -52,14 +52,20 @@ pub(crate) struct Node {
     pub(crate) accepts: Cell<Ty>,
     /// An error delivered instead of a value, for the pending switch to raise.
     pub(crate) thrown: Cell<Option<Error>>,
+    /// The switch the body asked for while being polled, for its driver to carry out.
+    pub(crate) request: Cell<Request>,
+    /// The `me` cell of the switch waiting on this node, cleared when the node dies.
+    pub(crate) waiter: Cell<*const Cell<*const Node>>,
 }
 
 impl Node {
     /// Whether the node belongs to the runtime at `core` (an address from [`core_addr`]).
+    #[inline]
     pub(crate) fn on(&self, core: usize) -> bool {
         Weak::as_ptr(&self.runtime) as usize == core
     }
 
+    #[inline]
     pub(crate) fn is_root(&self) -> bool {
         matches!(self.kind, Kind::Root(_))
     }
@@ -112,11 +118,26 @@ impl Node {
     pub(crate) fn kill(&self) {
         self.state.set(State::Dead);
         self.inbox.set(ptr::null_mut());
+        self.request.set(Request::NONE);
+        self.forget_waiter();
         let body = match &self.kind {
             Kind::Body(body) => body.try_borrow_mut().ok().and_then(|mut body| body.take()),
             Kind::Root(_) => None,
         };
         drop(body);
+    }
+}
+
+impl Node {
+    /// Tells the switch waiting on this node (if it outlived the body it was made in) that
+    /// the node is going away.
+    fn forget_waiter(&self) {
+        let waiter = self.waiter.replace(ptr::null());
+        if !waiter.is_null() {
+            // SAFETY: a switch links itself here while it waits and unlinks itself before
+            // it is dropped, so the cell is alive.
+            unsafe { (*waiter).set(ptr::null()) };
+        }
     }
 }
 
@@ -130,6 +151,7 @@ impl Handle {
         Handle(Rc::new(node))
     }
 
+    #[inline]
     pub(crate) fn ptr(&self) -> *const Node {
         Rc::as_ptr(&self.0)
     }
@@ -138,6 +160,7 @@ impl Handle {
     ///
     /// # Safety
     /// `node` must come from [`Handle::ptr`] of a handle that is still alive.
+    #[inline]
     pub(crate) unsafe fn from_ptr(node: *const Node) -> Handle {
         // SAFETY: `node` comes from `Rc::as_ptr` of a live `Rc` (the caller's guarantee), so
         // adding a strong count and rebuilding an `Rc` from it is sound.
@@ -157,6 +180,7 @@ impl Handle {
 }
 
 impl Clone for Handle {
+    #[inline]
     fn clone(&self) -> Handle {
         Handle(self.0.clone())
     }
@@ -165,12 +189,14 @@ impl Clone for Handle {
 impl std::ops::Deref for Handle {
     type Target = Node;
 
+    #[inline]
     fn deref(&self) -> &Node {
         &self.0
     }
 }
 
 impl Drop for Handle {
+    #[inline]
     fn drop(&mut self) {
         if Rc::strong_count(&self.0) == 1 {
             release(&self.0);
@@ -179,6 +205,8 @@ impl Drop for Handle {
 }
 
 /// The last handle to `node` is going away.
+#[cold]
+#[inline(never)]
 fn release(node: &Rc<Node>) {
     match &node.kind {
         Kind::Root(key) => forget_root(*key, node),
@@ -198,20 +226,13 @@ fn raise_exit(node: &Rc<Node>) {
     node.inbox.set(ptr::null_mut());
     node.thrown.set(Some(Error::Exit));
     node.state.set(State::Running);
-    let Ok(saved) = LOCAL.try_with(|local| {
-        (
-            local.current.replace(Rc::as_ptr(node)),
-            local.request.take(),
-        )
-    }) else {
+    let Ok(outer) = LOCAL.try_with(|local| local.current.replace(Rc::as_ptr(node))) else {
         return;
     };
     let waker = Waker::from(Arc::new(Abandoned));
     let _ = node.poll_body(&mut Context::from_waker(&waker));
-    let _ = LOCAL.try_with(|local| {
-        local.current.set(saved.0);
-        local.request.set(saved.1);
-    });
+    node.request.set(Request::NONE);
+    let _ = LOCAL.try_with(|local| local.current.set(outer));
 }
 
 /// The waker of a body being killed: nothing will poll it again.
@@ -223,20 +244,31 @@ impl Wake for Abandoned {
 
 // ----- per-thread state ----------------------------------------------------------------------
 
-/// A switch made inside a body, for its driver to carry out once the body has suspended.
+/// A switch made inside a body, for its driver to carry out once the body has suspended:
+/// the target, the sender's value slot (of the sender's `accepts` type) and its error slot.
 #[derive(Clone, Copy)]
 pub(crate) struct Request {
     pub(crate) target: *const Node,
-    pub(crate) value: Parcel,
+    pub(crate) value: *mut (),
     pub(crate) throw: *mut Option<Error>,
+}
+
+impl Request {
+    pub(crate) const NONE: Request = Request {
+        target: ptr::null(),
+        value: ptr::null_mut(),
+        throw: ptr::null_mut(),
+    };
+
+    pub(crate) fn is_some(&self) -> bool {
+        !self.target.is_null()
+    }
 }
 
 /// The hot per-thread state (no destructor, so access is a plain load).
 struct Local {
     /// The greenlet whose body a driver is polling; null while a task's root runs.
     current: Cell<*const Node>,
-    /// The switch the current body asked for.
-    request: Cell<Option<Request>>,
     /// The root found last, and its task; cleared when that root is freed.
     last_root: Cell<(RootKey, *const Node)>,
 }
@@ -245,7 +277,6 @@ thread_local! {
     static LOCAL: Local = const {
         Local {
             current: Cell::new(ptr::null()),
-            request: Cell::new(None),
             last_root: Cell::new(((0, 0, 0), ptr::null())),
         }
     };
@@ -263,32 +294,6 @@ pub(crate) fn current() -> *const Node {
 #[inline]
 pub(crate) fn set_current(node: *const Node) -> *const Node {
     LOCAL.with(|local| local.current.replace(node))
-}
-
-#[inline]
-pub(crate) fn take_request() -> Option<Request> {
-    LOCAL.with(|local| local.request.take())
-}
-
-/// Registers a switch request; `false` if one is already pending.
-#[inline]
-pub(crate) fn request(request: Request) -> bool {
-    LOCAL.with(|local| match local.request.get() {
-        Some(_) => false,
-        None => {
-            local.request.set(Some(request));
-            true
-        }
-    })
-}
-
-/// Withdraws the pending request whose value lives at `src`, if it is still pending.
-pub(crate) fn cancel_request(src: *mut ()) {
-    let _ = LOCAL.try_with(|local| {
-        if local.request.get().is_some_and(|req| req.value.src == src) {
-            local.request.set(None);
-        }
-    });
 }
 
 /// The address of the runtime driving this thread, if any.
@@ -321,6 +326,7 @@ pub(crate) fn switcher() -> Switcher {
 
 /// The root greenlet of the task being run (created on first use) and its runtime's
 /// address, or `None` outside a runtime.
+#[inline]
 pub(crate) fn current_root() -> Option<(usize, Handle)> {
     let (core, task) = context::with_core(|core| {
         (
@@ -334,6 +340,13 @@ pub(crate) fn current_root() -> Option<(usize, Handle)> {
         // SAFETY: `last_root` is cleared (by `forget_root`) before its node is freed.
         return Some((core, unsafe { Handle::from_ptr(cached) }));
     }
+    find_root(key)
+}
+
+/// `current_root` past the one-entry cache: the thread's map of roots, or a new root.
+#[cold]
+fn find_root(key: RootKey) -> Option<(usize, Handle)> {
+    let core = key.0;
     let found = ROOTS.with(|roots| roots.borrow().get(&key).and_then(Weak::upgrade));
     let root = match found {
         Some(node) => Handle(node),
@@ -348,6 +361,8 @@ pub(crate) fn current_root() -> Option<(usize, Handle)> {
                 inbox: Cell::new(ptr::null_mut()),
                 accepts: Cell::new(Ty::of::<()>()),
                 thrown: Cell::new(None),
+                request: Cell::new(Request::NONE),
+                waiter: Cell::new(ptr::null()),
             });
             ROOTS.with(|roots| roots.borrow_mut().insert(key, root.downgrade()));
             root

@@ -5,10 +5,8 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
-use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr;
-use std::rc::{Rc, Weak};
 use std::task::{Context, Poll};
 
 use super::body::{Parcel, Ty};
@@ -37,13 +35,18 @@ pub struct Switch<'a, T: 'static> {
     throw: Option<Error>,
     inbox: Option<T>,
     stage: Stage,
+    /// While waiting: the node of the body that made the switch. The node links back to this
+    /// cell (its `waiter`) and clears it before it dies; the switch unlinks itself before it
+    /// dies; so a non-null `me` always points to a live node.
+    me: Cell<*const Node>,
     _pinned: PhantomPinned,
 }
 
 enum Stage {
     New,
-    /// Made inside a body: the driver carries it out once the body suspends.
-    Waiting(Weak<Node>),
+    /// Made inside a body: the driver carries it out once the body suspends. The body's node
+    /// is in `me`.
+    Waiting,
     /// Made by a task's root: this switch drives the chain.
     Driving(Driver),
     Done,
@@ -57,6 +60,7 @@ impl<'a, T: 'static> Switch<'a, T> {
             throw,
             inbox: None,
             stage: Stage::New,
+            me: Cell::new(ptr::null()),
             _pinned: PhantomPinned,
         }
     }
@@ -79,29 +83,29 @@ impl<'a, T: 'static> Switch<'a, T> {
             Switcher::Body(current) => {
                 // SAFETY: `current` is set only while a driver (or a kill) holds a handle to
                 // that node and polls its body, which is where this switch is being polled.
-                let me = ManuallyDrop::new(unsafe { Rc::from_raw(current) });
+                let me = unsafe { &*current };
                 if !me.inbox.get().is_null() {
                     return self.finish(Err(Error::Busy));
                 }
-                let request = Request {
-                    target: self.target.ptr(),
-                    value: Parcel::of::<T>(ptr::addr_of_mut!(self.value)),
-                    throw: ptr::addr_of_mut!(self.throw),
-                };
-                if !node::request(request) {
+                if me.request.get().is_some() {
                     return self.finish(Err(Error::Busy));
                 }
-                drop(me.thrown.take());
+                me.request.set(Request {
+                    target: self.target.ptr(),
+                    value: self.value_ptr(),
+                    throw: ptr::addr_of_mut!(self.throw),
+                });
                 me.accepts.set(Ty::of::<T>());
                 me.inbox.set(inbox);
-                self.stage = Stage::Waiting(Rc::downgrade(&me));
+                me.waiter.set(&self.me);
+                self.me.set(current);
+                self.stage = Stage::Waiting;
                 return Poll::Pending;
             }
         };
         if root.state.get() == State::Suspended {
             return self.finish(Err(Error::Busy));
         }
-        drop(root.thrown.take());
         root.accepts.set(Ty::of::<T>());
         root.inbox.set(inbox);
         root.state.set(State::Suspended);
@@ -110,7 +114,7 @@ impl<'a, T: 'static> Switch<'a, T> {
             None => Outgoing::Value(Parcel::of::<T>(ptr::addr_of_mut!(self.value))),
         };
         let mut driver = Driver::new(core, root);
-        driver.transfer(None, Some(self.target.clone()), outgoing);
+        driver.start(self.target, outgoing);
         self.stage = Stage::Driving(driver);
         self.drive(cx)
     }
@@ -122,10 +126,15 @@ impl<'a, T: 'static> Switch<'a, T> {
         if driver.drive(cx).is_pending() {
             return Poll::Pending;
         }
-        match driver.root().cloned() {
-            Some(root) => self.answer(&root.thrown),
-            None => self.finish(Err(Error::Busy)),
-        }
+        driver.detach();
+        let result = match self.inbox.take() {
+            Some(value) => Ok(value),
+            None => Err(driver
+                .root()
+                .and_then(|root| root.thrown.take())
+                .unwrap_or(Error::Busy)),
+        };
+        self.finish(result)
     }
 
     /// The switched-back value, or the error raised here.
@@ -135,6 +144,14 @@ impl<'a, T: 'static> Switch<'a, T> {
             None => Err(thrown.take().unwrap_or(Error::Busy)),
         };
         self.finish(result)
+    }
+
+    /// Forgets the body's node, and makes the node forget this switch.
+    fn unlink(&self, me: &Node) {
+        if ptr::eq(me.waiter.get(), &self.me) {
+            me.waiter.set(ptr::null());
+        }
+        self.me.set(ptr::null());
     }
 
     fn finish(&mut self, result: Result<T, Error>) -> Poll<Result<T, Error>> {
@@ -152,13 +169,17 @@ impl<T: 'static> Future for Switch<'_, T> {
         let this = unsafe { self.get_unchecked_mut() };
         match &this.stage {
             Stage::New => this.start(cx),
-            Stage::Waiting(me) => {
-                let Some(me) = me.upgrade() else {
+            Stage::Waiting => {
+                let me = this.me.get();
+                if me.is_null() {
                     return this.finish(Err(Error::Exit));
-                };
+                }
+                // SAFETY: a non-null `me` points to a live node (see the field).
+                let me = unsafe { &*me };
                 if me.inbox.get() == this.inbox_ptr() {
                     return Poll::Pending;
                 }
+                this.unlink(me);
                 this.answer(&me.thrown)
             }
             Stage::Driving(_) => this.drive(cx),
@@ -171,16 +192,23 @@ impl<T: 'static> Drop for Switch<'_, T> {
     fn drop(&mut self) {
         let inbox = self.inbox_ptr();
         let value = self.value_ptr();
-        match &self.stage {
-            Stage::Waiting(me) => {
-                node::cancel_request(value);
-                if let Some(me) = me.upgrade() {
+        match &mut self.stage {
+            Stage::Waiting => {
+                let me = self.me.get();
+                if !me.is_null() {
+                    // SAFETY: a non-null `me` points to a live node (see the field).
+                    let me = unsafe { &*me };
+                    if me.request.get().value == value {
+                        me.request.set(Request::NONE);
+                    }
                     if me.inbox.get() == inbox {
                         me.inbox.set(ptr::null_mut());
                     }
+                    self.unlink(me);
                 }
             }
             Stage::Driving(driver) => {
+                driver.detach();
                 if let Some(root) = driver.root() {
                     if root.inbox.get() == inbox {
                         root.inbox.set(ptr::null_mut());
@@ -197,7 +225,7 @@ impl<T: 'static> fmt::Debug for Switch<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let stage = match self.stage {
             Stage::New => "new",
-            Stage::Waiting(_) => "waiting",
+            Stage::Waiting => "waiting",
             Stage::Driving(_) => "driving",
             Stage::Done => "done",
         };
