@@ -129,9 +129,9 @@ impl Node {
 }
 
 impl Node {
-    /// Tells the switch waiting on this node (if it outlived the body it was made in) that
-    /// the node is going away.
-    fn forget_waiter(&self) {
+    /// Unlinks the switch waiting on this node: the node is going away (and the switch
+    /// outlived the body it was made in), or a new switch takes its place.
+    pub(crate) fn forget_waiter(&self) {
         let waiter = self.waiter.replace(ptr::null());
         if !waiter.is_null() {
             // SAFETY: a switch links itself here while it waits and unlinks itself before

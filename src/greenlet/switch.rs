@@ -97,6 +97,7 @@ impl<'a, T: 'static> Switch<'a, T> {
                 });
                 me.accepts.set(Ty::of::<T>());
                 me.inbox.set(inbox);
+                me.forget_waiter();
                 me.waiter.set(&self.me);
                 self.me.set(current);
                 self.stage = Stage::Waiting;
@@ -172,7 +173,10 @@ impl<T: 'static> Future for Switch<'_, T> {
             Stage::Waiting => {
                 let me = this.me.get();
                 if me.is_null() {
-                    return this.finish(Err(Error::Exit));
+                    // The node died (or a newer switch of its took over): keep what was
+                    // delivered, if anything.
+                    let result = this.inbox.take().ok_or(Error::Exit);
+                    return this.finish(result);
                 }
                 // SAFETY: a non-null `me` points to a live node (see the field).
                 let me = unsafe { &*me };
