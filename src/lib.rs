@@ -77,7 +77,6 @@ pub mod queue;
 pub mod runtime;
 pub mod sync;
 pub mod time;
-pub mod timeout;
 
 pub use runtime::{
     catch_loop_exit, idle, joinall, run, spawn, try_joinall, try_run, wait, yield_now, Builder,

@@ -1,12 +1,12 @@
-//! with_timeout / with_timeout_or: SEMANTICS rule 28.
+//! gevent's with_timeout / Timeout scopes as `time::timeout` / `time::timeout_or`: SEMANTICS
+//! rule 28.
 
 mod common;
 
 use std::time::Duration;
 
 use common::{run_paused, Log};
-use greenery::time::sleep;
-use greenery::timeout::{with_timeout, with_timeout_or};
+use greenery::time::{sleep, timeout as with_timeout, timeout_or as with_timeout_or};
 
 /// Port of semantics/r25_timeout, with Rust's renderings: a timeout is an `Err(Elapsed)`
 /// value, the silent `Timeout(s, False)` is `.ok()`, a custom exception is `.map_err`.

@@ -14,7 +14,7 @@ pub(crate) mod timers;
 
 pub use interval::{interval, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timeout::{timeout, timeout_at, timeout_or, Elapsed, Timeout};
 
 use std::time::{Duration, Instant};
 

@@ -63,7 +63,8 @@ pin_project! {
 
 /// Runs `future` for at most `duration`: `Ok(output)` if it finished in time, otherwise
 /// `Err(Elapsed)` and the future is dropped (its destructors run), like gevent's
-/// `with_timeout`. The future is polled first, so one that is ready at once wins even with a
+/// `with_timeout` and `Timeout` as a scope: gevent's silent `Timeout(s, False)` is
+/// `.await.ok()`, a custom exception is `.map_err(..)`. The future is polled first, so one that is ready at once wins even with a
 /// zero duration; `Duration::MAX` never expires.
 ///
 /// ```
@@ -97,6 +98,26 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
         future,
         sleep: sleep_until(deadline),
     }
+}
+
+/// Runs `future` for at most `duration`; on timeout, returns `timeout_value` instead
+/// (gevent's `with_timeout(seconds, func, timeout_value=...)`). The future is dropped on
+/// timeout, so every primitive it waited on forgets it.
+///
+/// ```
+/// use std::time::Duration;
+/// greenery::run(async {
+///     let never = std::future::pending::<&str>();
+///     let out = greenery::time::timeout_or(Duration::from_millis(1), never, "TV").await;
+///     assert_eq!(out, "TV");
+/// });
+/// ```
+pub async fn timeout_or<F: Future>(
+    duration: Duration,
+    future: F,
+    timeout_value: F::Output,
+) -> F::Output {
+    timeout(duration, future).await.unwrap_or(timeout_value)
 }
 
 impl<F> Timeout<F> {
