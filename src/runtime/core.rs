@@ -306,6 +306,9 @@ impl Core {
 
     /// Drops a body and wakes waiters, with no borrow held.
     fn dispose(&self, body: Body, waiters: Vec<Waker>) {
+        if matches!(body, Body::Empty) && waiters.is_empty() {
+            return;
+        }
         // A destructor that panics must not take the runtime down with it.
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(body))) {
             eprintln!(
@@ -569,7 +572,8 @@ impl Core {
             self.turn(None);
             return Ok(());
         }
-        let wake_at = next_deadline.map(|deadline| deadline + self.config.timer_slack);
+        let slack = self.config.timer_slack;
+        let wake_at = next_deadline.map(|deadline| deadline.checked_add(slack).unwrap_or(deadline));
         let timeout = wake_at.map(|at| at.saturating_duration_since(self.now()));
         self.turn_until(timeout, wake_at);
         Ok(())
