@@ -396,3 +396,29 @@ fn the_body_is_dropped_when_it_returns_and_when_killed_unstarted() {
         ]
     );
 }
+
+#[test]
+fn a_panicking_body_fails_its_task_and_leaves_greenlets_usable() {
+    greenery::Builder::new()
+        .on_task_panic(greenery::PanicPolicy::Silent)
+        .build()
+        .unwrap()
+        .block_on(async {
+            let doomed = Greenlet::new(|x: u8| async move {
+                if x > 0 {
+                    panic!("body panicked");
+                }
+                Ok(x)
+            });
+            let task = greenery::spawn({
+                let doomed = doomed.clone();
+                async move { doomed.switch(1).await }
+            });
+            assert!(task.await.unwrap_err().is_panic());
+            assert!(doomed.is_dead());
+            assert!(getcurrent::<u8>().is_root());
+            assert_eq!(doomed.switch(3).await.unwrap(), 3); // dead: back to us, its parent
+            let fine = Greenlet::new(|x: u8| async move { Ok(x + 1) });
+            assert_eq!(fine.switch(1).await.unwrap(), 2);
+        });
+}

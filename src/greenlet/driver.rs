@@ -81,9 +81,7 @@ impl Driver {
                     None => Poll::Ready(()),
                 };
             };
-            let outer = node::set_current(current.ptr());
-            let polled = current.poll_body(cx);
-            node::set_current(outer);
+            let polled = current.poll_as_current(cx);
             let request = current.request.replace(Request::NONE);
             match polled {
                 Poll::Pending => {

@@ -86,6 +86,19 @@ impl Node {
         }
     }
 
+    /// Polls the body as the current greenlet. A panic in the body leaves the node dead (it
+    /// is never polled again) and the current greenlet as it was.
+    #[inline]
+    pub(crate) fn poll_as_current(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let polling = Polling {
+            node: self,
+            outer: set_current(self),
+        };
+        let polled = self.poll_body(cx);
+        drop(polling);
+        polled
+    }
+
     /// The value a finished body returned, ready to travel to the parent.
     pub(crate) fn output(&self) -> Option<Parcel> {
         let Kind::Body(body) = &self.kind else {
@@ -226,13 +239,32 @@ fn raise_exit(node: &Rc<Node>) {
     node.inbox.set(ptr::null_mut());
     node.thrown.set(Some(Error::Exit));
     node.state.set(State::Running);
-    let Ok(outer) = LOCAL.try_with(|local| local.current.replace(Rc::as_ptr(node))) else {
+    if std::thread::panicking() || LOCAL.try_with(|_| ()).is_err() {
+        // No user code runs during an unwind (a second panic would abort): just drop it.
         return;
-    };
+    }
     let waker = Waker::from(Arc::new(Abandoned));
-    let _ = node.poll_body(&mut Context::from_waker(&waker));
+    let _ = node.poll_as_current(&mut Context::from_waker(&waker));
     node.request.set(Request::NONE);
-    let _ = LOCAL.try_with(|local| local.current.set(outer));
+}
+
+/// Restores the current greenlet when a poll ends, even by a panic.
+struct Polling<'a> {
+    node: &'a Node,
+    outer: *const Node,
+}
+
+impl Drop for Polling<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        set_current(self.outer);
+        if std::thread::panicking() {
+            self.node.state.set(State::Dead);
+            self.node.inbox.set(ptr::null_mut());
+            self.node.request.set(Request::NONE);
+            self.node.forget_waiter();
+        }
+    }
 }
 
 /// The waker of a body being killed: nothing will poll it again.
