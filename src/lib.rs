@@ -70,13 +70,17 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+pub mod blocking;
 pub mod generator;
 pub mod greenlet;
+pub mod net;
 pub mod pool;
 pub mod queue;
 pub mod runtime;
 pub mod sync;
 pub mod time;
+
+pub use blocking::spawn_blocking;
 
 pub use runtime::{
     catch_loop_exit, idle, joinall, run, spawn, try_joinall, try_run, wait, yield_now, Builder,

@@ -44,7 +44,6 @@ impl Direction {
         }
     }
 
-    #[allow(dead_code)]
     fn clear_mask(self) -> u8 {
         match self {
             Direction::Read => READABLE,
@@ -193,13 +192,11 @@ impl Reactor {
 /// The socket types keep one beside their mio source: `poll_io` runs an operation, parking the
 /// task on `WouldBlock` until the source is ready again. Deregisters when dropped, waking any
 /// task still parked on it (that task then gets an error instead of hanging).
-#[allow(dead_code)] // The socket types of `net` are its users.
 pub(crate) struct Registration {
     core: Rc<Core>,
     key: usize,
 }
 
-#[allow(dead_code)]
 impl Registration {
     /// Registers `source` for `interest` with the runtime driving this thread.
     pub(crate) fn new(source: &mut impl Source, interest: Interest) -> io::Result<Registration> {

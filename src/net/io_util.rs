@@ -1,0 +1,84 @@
+//! `read_exact`, `read_to_end` and `write_all` over any `poll_read`/`poll_write`.
+
+use std::future::poll_fn;
+use std::io;
+use std::task::{ready, Context, Poll};
+
+/// Reads until `buf` is full; `UnexpectedEof` when the stream ends first.
+pub(crate) async fn read_exact(
+    buf: &mut [u8],
+    mut poll_read: impl FnMut(&mut Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
+) -> io::Result<()> {
+    let mut filled = 0;
+    poll_fn(|cx| {
+        while filled < buf.len() {
+            match ready!(poll_read(cx, &mut buf[filled..])) {
+                Ok(0) => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "failed to fill whole buffer",
+                    )))
+                }
+                Ok(n) => filled += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+        Poll::Ready(Ok(()))
+    })
+    .await
+}
+
+/// Reads until end of stream, appending to `buf`; returns how many bytes were added.
+pub(crate) async fn read_to_end(
+    buf: &mut Vec<u8>,
+    mut poll_read: impl FnMut(&mut Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
+) -> io::Result<usize> {
+    let start = buf.len();
+    poll_fn(|cx| loop {
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve((buf.len()).clamp(4096, 1 << 20));
+        }
+        let filled = buf.len();
+        buf.resize(buf.capacity(), 0);
+        let result = poll_read(cx, &mut buf[filled..]);
+        let got = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        buf.truncate(filled + got);
+        match result {
+            Poll::Ready(Ok(0)) => return Poll::Ready(Ok(buf.len() - start)),
+            Poll::Ready(Ok(_)) => {}
+            Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {}
+            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            Poll::Pending => return Poll::Pending,
+        }
+    })
+    .await
+}
+
+/// Writes all of `buf`; `WriteZero` if the stream accepts nothing.
+pub(crate) async fn write_all(
+    buf: &[u8],
+    mut poll_write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+) -> io::Result<()> {
+    let mut written = 0;
+    poll_fn(|cx| {
+        while written < buf.len() {
+            match ready!(poll_write(cx, &buf[written..])) {
+                Ok(0) => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "failed to write whole buffer",
+                    )))
+                }
+                Ok(n) => written += n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+        Poll::Ready(Ok(()))
+    })
+    .await
+}

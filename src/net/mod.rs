@@ -1,0 +1,93 @@
+//! Sockets on the reactor: TCP, UDP and Unix domain sockets with std's method names, made
+//! async.
+//!
+//! Each type mirrors its `std::net` (or `std::os::unix::net`) namesake: the same
+//! constructors, the same `read`/`write`/`accept`/`send_to`/`recv_from`/`shutdown`/option
+//! methods, with `.await` where std would block. Blocking here parks only the calling task:
+//! the others keep running on the same thread.
+//!
+//! # An echo server in twenty lines
+//!
+//! ```
+//! use greenery::net::{TcpListener, TcpStream};
+//!
+//! greenery::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+//!     let addr = listener.local_addr().unwrap();
+//!     // One task per connection, all on this thread.
+//!     let server = greenery::spawn(async move {
+//!         loop {
+//!             let (conn, _) = listener.accept().await.unwrap();
+//!             greenery::spawn(async move {
+//!                 let mut buf = [0; 1024];
+//!                 loop {
+//!                     match conn.read(&mut buf).await {
+//!                         Ok(0) | Err(_) => break, // end of stream, or the peer reset
+//!                         Ok(n) => conn.write_all(&buf[..n]).await.unwrap(),
+//!                     }
+//!                 }
+//!             });
+//!         }
+//!     });
+//!     let clients: Vec<_> = (0..3u8)
+//!         .map(|i| {
+//!             greenery::spawn(async move {
+//!                 let conn = TcpStream::connect(addr).await.unwrap();
+//!                 conn.write_all(&[i; 3]).await.unwrap();
+//!                 let mut back = [0; 3];
+//!                 conn.read_exact(&mut back).await.unwrap();
+//!                 back
+//!             })
+//!         })
+//!         .collect();
+//!     for (i, client) in clients.into_iter().enumerate() {
+//!         assert_eq!(client.await.unwrap(), [i as u8; 3]);
+//!     }
+//!     server.kill();
+//! });
+//! ```
+//!
+//! # How it works, and what to expect
+//!
+//! * Every socket is non-blocking and registered with the runtime's mio reactor
+//!   (edge-triggered). An operation is tried at once; only when the OS answers `WouldBlock`
+//!   does the task park until the reactor reports the socket ready again. So a loopback
+//!   `connect` completes without waiting for the server to `accept` (SEMANTICS rule 38), and
+//!   a read with data already buffered does not yield.
+//! * Sockets need a running runtime: creating one outside [`run`](crate::run) is an error.
+//! * A task waiting for IO keeps the runtime alive: a server blocked in `accept` is not a
+//!   [`LoopExit`](crate::LoopExit) (SEMANTICS rule 15). Bound waits with
+//!   [`time::timeout`](crate::time::timeout); its `Elapsed` converts into an `io::Error` of
+//!   kind `TimedOut`.
+//! * Errors are std's: `read` returns `Ok(0)` at end of stream; a refused connection, a
+//!   reset, a half-closed write end, an address in use surface as `io::Error` with the
+//!   kinds `ConnectionRefused`, `ConnectionReset`, `BrokenPipe`, `AddrInUse`.
+//! * Host names (`"localhost:6379"`) are resolved by the system resolver on the blocking
+//!   pool ([`spawn_blocking`](crate::spawn_blocking)); each address is tried in turn, as std
+//!   does. IP literals skip the pool.
+//! * All operations take `&self`. A [`TcpStream`] can be [`split`](TcpStream::split) (or
+//!   [`into_split`](TcpStream::into_split) to move the halves into two tasks) so one task
+//!   reads while another writes. Have at most one task waiting in each direction of a socket
+//!   at a time (one reader, one writer, one acceptor).
+//! * Dropping a socket closes it; a task of yours blocked on it (through an `Rc`) is woken.
+//!   To make another task's blocked `read` return, [`shutdown`](TcpStream::shutdown) the
+//!   socket: the read returns `Ok(0)`.
+//! * With the cargo feature `futures-io`, [`TcpStream`], its owned halves and [`UnixStream`]
+//!   implement `futures_io::AsyncRead` and `AsyncWrite`.
+
+mod addr;
+#[cfg(feature = "futures-io")]
+mod futures_io;
+mod io_util;
+mod registered;
+mod split;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAddrV6};
+pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};

@@ -1,0 +1,442 @@
+//! TCP: [`TcpListener`], [`TcpStream`] and its read/write halves.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use mio::Interest;
+
+use super::addr::{each_addr, ToSocketAddrs};
+use super::io_util;
+use super::registered::Registered;
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::runtime::io::Direction;
+
+/// A TCP socket server, listening for connections (std's `TcpListener`, async).
+///
+/// ```
+/// use greenery::net::{TcpListener, TcpStream};
+///
+/// greenery::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = greenery::spawn(async move {
+///         let (conn, _peer) = listener.accept().await.unwrap();
+///         let mut buf = [0; 5];
+///         conn.read_exact(&mut buf).await.unwrap();
+///         conn.write_all(&buf).await.unwrap();
+///     });
+///     let client = TcpStream::connect(addr).await.unwrap();
+///     client.write_all(b"hello").await.unwrap();
+///     let mut echo = [0; 5];
+///     client.read_exact(&mut echo).await.unwrap();
+///     assert_eq!(&echo, b"hello");
+///     server.await.unwrap();
+/// });
+/// ```
+pub struct TcpListener {
+    inner: Registered<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds a listener to `addr` (a host name is resolved off the loop; each resolved
+    /// address is tried in turn). Port 0 picks a free port: see
+    /// [`local_addr`](Self::local_addr). Like std, sets `SO_REUSEADDR`; the backlog is 1024.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let a = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let taken = a.local_addr().unwrap();
+    ///     let err = greenery::net::TcpListener::bind(taken).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// });
+    /// ```
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        each_addr(addr, |addr| async move {
+            TcpListener::from_mio(mio::net::TcpListener::bind(addr)?)
+        })
+        .await
+    }
+
+    /// Wraps a listener made with std (it is switched to non-blocking mode).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let std = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let listener = greenery::net::TcpListener::from_std(std).unwrap();
+    ///     assert!(listener.local_addr().unwrap().port() > 0);
+    /// });
+    /// ```
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        TcpListener::from_mio(mio::net::TcpListener::from_std(listener))
+    }
+
+    fn from_mio(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            inner: Registered::new(listener, Interest::READABLE)?,
+        })
+    }
+
+    /// Waits for a connection and returns it with the peer's address.
+    ///
+    /// Errors such as running out of file descriptors (`EMFILE`) are returned; the listener
+    /// stays usable, so a server can log them, wait, and accept again.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection: the building block of [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let (stream, addr) = match self.inner.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok(accepted)) => accepted,
+            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(TcpStream::from_mio(stream).map(|stream| (stream, addr)))
+    }
+
+    /// The connections, as a [`Stream`] that never ends (std's `incoming`).
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use std::future::poll_fn;
+    /// use std::pin::Pin;
+    ///
+    /// greenery::run(async {
+    ///     let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     let _client = greenery::spawn(greenery::net::TcpStream::connect(addr));
+    ///     let mut incoming = listener.incoming();
+    ///     let next = poll_fn(|cx| Pin::new(&mut incoming).poll_next(cx)).await;
+    ///     assert!(next.unwrap().is_ok());
+    /// });
+    /// ```
+    pub fn incoming(&self) -> Incoming<'_> {
+        Incoming { listener: self }
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().local_addr()
+    }
+
+    /// Sets `IP_TTL` for accepted connections.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.get().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.get().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get().take_error()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get().as_raw_fd()
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get().as_fd()
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get().fmt(f)
+    }
+}
+
+/// The connections of a [`TcpListener`]: a [`Stream`] of `io::Result<TcpStream>` that never
+/// ends. Made by [`TcpListener::incoming`].
+#[must_use = "streams do nothing unless polled"]
+pub struct Incoming<'a> {
+    listener: &'a TcpListener,
+}
+
+impl Stream for Incoming<'_> {
+    type Item = io::Result<TcpStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|accepted| Some(accepted.map(|(stream, _)| stream)))
+    }
+}
+
+impl fmt::Debug for Incoming<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Incoming")
+            .field("listener", self.listener)
+            .finish()
+    }
+}
+
+/// A TCP connection (std's `TcpStream`, async).
+///
+/// Every operation takes `&self`, as `std::io::Read for &TcpStream` does, so one task may
+/// read while another writes (see [`split`](Self::split) and
+/// [`into_split`](Self::into_split)); at most one task should wait in each direction at a
+/// time. Reads return `Ok(0)` at end of stream; a refused connection, a reset and a timeout
+/// are `io::Error`s of kind `ConnectionRefused`, `ConnectionReset` and `TimedOut`.
+///
+/// ```
+/// use std::net::Shutdown;
+/// use greenery::net::{TcpListener, TcpStream};
+///
+/// greenery::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     // Loopback connect completes before the server accepts (SEMANTICS rule 38).
+///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+///     let (server, _) = listener.accept().await.unwrap();
+///     client.write_all(b"bye").await.unwrap();
+///     client.shutdown(Shutdown::Write).unwrap();
+///     let mut got = Vec::new();
+///     server.read_to_end(&mut got).await.unwrap();
+///     assert_eq!(got, b"bye");
+/// });
+/// ```
+pub struct TcpStream {
+    inner: Registered<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each resolved address in turn (host names are resolved
+    /// off the loop). Waits for the handshake without blocking other tasks.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     // Find a port nobody listens on.
+    ///     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    ///     let err = greenery::net::TcpStream::connect(port).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// });
+    /// ```
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        each_addr(addr, TcpStream::connect_addr).await
+    }
+
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        // A non-blocking connect is done when the socket turns writable: then SO_ERROR says
+        // how it went, and a peer address proves it connected (see mio's `connect` docs).
+        loop {
+            stream.inner.ready(Direction::Write).await;
+            if let Some(err) = stream.inner.get().take_error()? {
+                return Err(err);
+            }
+            match stream.inner.get().peer_addr() {
+                Ok(_) => return Ok(stream),
+                Err(err)
+                    if err.kind() == io::ErrorKind::NotConnected
+                        || err.raw_os_error() == Some(libc::EINPROGRESS) =>
+                {
+                    stream.inner.clear_ready(Direction::Write);
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    /// Wraps a connected stream made with std (it is switched to non-blocking mode).
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            inner: Registered::new(stream, Interest::READABLE | Interest::WRITABLE)?,
+        })
+    }
+
+    /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .io(Direction::Read, |s| io::Read::read(&mut &*s, buf))
+            .await
+    }
+
+    /// Polls a read into `buf`: the building block of [`read`](Self::read).
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_io(cx, Direction::Read, |s| io::Read::read(&mut &*s, buf))
+    }
+
+    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf)).await
+    }
+
+    /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
+    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        io_util::read_to_end(buf, |cx, chunk| self.poll_read(cx, chunk)).await
+    }
+
+    /// Reads into `buf` without taking the bytes off the stream.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.io(Direction::Read, |s| s.peek(buf)).await
+    }
+
+    /// Writes some of `buf`; returns how many bytes the kernel took.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner
+            .io(Direction::Write, |s| io::Write::write(&mut &*s, buf))
+            .await
+    }
+
+    /// Polls a write of `buf`: the building block of [`write`](Self::write).
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_io(cx, Direction::Write, |s| io::Write::write(&mut &*s, buf))
+    }
+
+    /// Writes all of `buf`, waiting for buffer space as often as needed.
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf)).await
+    }
+
+    /// Does nothing: TCP has no user-space buffer. Here for std's `Write` shape.
+    pub async fn flush(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Shuts down the read half, the write half (the peer reads end of stream), or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get().shutdown(how)
+    }
+
+    /// The local address of the connection.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().peer_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm when `true`).
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let s = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// s.set_nodelay(true).unwrap();
+    /// assert!(s.nodelay().unwrap());
+    /// # });
+    /// ```
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.get().set_nodelay(nodelay)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.get().nodelay()
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.get().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.get().ttl()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get().take_error()
+    }
+
+    /// Borrowed read and write halves: a reader and a writer for two futures driven
+    /// concurrently by one task (with a join combinator), or passed to code that wants
+    /// one direction only. To use the halves from two tasks, see
+    /// [`into_split`](Self::into_split).
+    ///
+    /// ```
+    /// use greenery::net::{TcpListener, TcpStream};
+    ///
+    /// greenery::run(async {
+    ///     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (s, _) = l.accept().await.unwrap();
+    ///     let (reader, writer) = s.split();
+    ///     c.write_all(b"ping").await.unwrap();
+    ///     let mut buf = [0; 4];
+    ///     reader.read_exact(&mut buf).await.unwrap();
+    ///     writer.write_all(&buf).await.unwrap();
+    ///     let mut back = [0; 4];
+    ///     c.read_exact(&mut back).await.unwrap();
+    ///     assert_eq!(&back, b"ping");
+    /// });
+    /// ```
+    pub fn split(&self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (ReadHalf { stream: self }, WriteHalf { stream: self })
+    }
+
+    /// Owned read and write halves, to move into separate tasks;
+    /// [`OwnedReadHalf::reunite`] puts them back together. The connection closes when
+    /// both halves are dropped.
+    ///
+    /// ```
+    /// use greenery::net::{TcpListener, TcpStream};
+    ///
+    /// greenery::run(async {
+    ///     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let c = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (s, _) = l.accept().await.unwrap();
+    ///     let (reader, writer) = s.into_split();
+    ///     let echo = greenery::spawn(async move {
+    ///         let mut buf = [0; 4];
+    ///         reader.read_exact(&mut buf).await.unwrap();
+    ///         buf
+    ///     });
+    ///     writer.write_all(b"late").await.unwrap(); // the server writes...
+    ///     c.write_all(b"ping").await.unwrap(); // ...while its reader task waits
+    ///     assert_eq!(&echo.await.unwrap(), b"ping");
+    /// });
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        let stream = Rc::new(self);
+        (
+            OwnedReadHalf {
+                stream: stream.clone(),
+            },
+            OwnedWriteHalf { stream },
+        )
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get().as_raw_fd()
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get().as_fd()
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get().fmt(f)
+    }
+}

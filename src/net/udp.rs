@@ -1,0 +1,194 @@
+//! UDP: [`UdpSocket`].
+
+use std::fmt;
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{Context, Poll};
+
+use mio::Interest;
+
+use super::addr::{each_addr, lookup_host, ToSocketAddrs};
+use super::registered::Registered;
+use crate::runtime::io::Direction;
+
+/// A UDP socket (std's `UdpSocket`, async).
+///
+/// ```
+/// use greenery::net::UdpSocket;
+///
+/// greenery::run(async {
+///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     a.send_to(b"ping", b.local_addr().unwrap()).await.unwrap();
+///     let mut buf = [0; 16];
+///     let (n, from) = b.recv_from(&mut buf).await.unwrap();
+///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr().unwrap()));
+/// });
+/// ```
+pub struct UdpSocket {
+    inner: Registered<mio::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds a socket to `addr` (port 0 picks a free port), trying each resolved address.
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        each_addr(addr, |addr| async move {
+            UdpSocket::from_mio(mio::net::UdpSocket::bind(addr)?)
+        })
+        .await
+    }
+
+    /// Wraps a socket made with std (it is switched to non-blocking mode).
+    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        UdpSocket::from_mio(mio::net::UdpSocket::from_std(socket))
+    }
+
+    fn from_mio(socket: mio::net::UdpSocket) -> io::Result<UdpSocket> {
+        Ok(UdpSocket {
+            inner: Registered::new(socket, Interest::READABLE | Interest::WRITABLE)?,
+        })
+    }
+
+    /// Sets the default peer for [`send`](Self::send) and the only source
+    /// [`recv`](Self::recv) accepts, trying each resolved address.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let a = greenery::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let b = greenery::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     a.connect(b.local_addr().unwrap()).await.unwrap();
+    ///     b.connect(a.local_addr().unwrap()).await.unwrap();
+    ///     a.send(b"hi").await.unwrap();
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(b.recv(&mut buf).await.unwrap(), 2);
+    /// });
+    /// ```
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        each_addr(addr, |addr| async move { self.inner.get().connect(addr) }).await
+    }
+
+    /// Sends `buf` to `target` (its first resolved address); returns the bytes sent.
+    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        let target = lookup_host(target)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to")
+            })?;
+        self.inner
+            .io(Direction::Write, |s| s.send_to(buf, target))
+            .await
+    }
+
+    /// Receives one datagram into `buf` and returns its length and sender. A datagram
+    /// longer than `buf` is truncated.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.inner.io(Direction::Read, |s| s.recv_from(buf)).await
+    }
+
+    /// Polls for a datagram: the building block of [`recv_from`](Self::recv_from).
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        self.inner
+            .poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+    }
+
+    /// Receives the next datagram into `buf` without removing it from the queue.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.inner.io(Direction::Read, |s| s.peek_from(buf)).await
+    }
+
+    /// Sends `buf` to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.io(Direction::Write, |s| s.send(buf)).await
+    }
+
+    /// Receives a datagram from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.io(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// Receives a datagram from the connected peer without removing it from the queue.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.io(Direction::Read, |s| s.peek(buf)).await
+    }
+
+    /// The address the socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().local_addr()
+    }
+
+    /// The connected peer's address (`NotConnected` if none).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().peer_addr()
+    }
+
+    /// Sets `SO_BROADCAST`.
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.inner.get().set_broadcast(on)
+    }
+
+    /// Reads `SO_BROADCAST`.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.inner.get().broadcast()
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.get().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.get().ttl()
+    }
+
+    /// Joins an IPv4 multicast group on `interface`.
+    pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.inner.get().join_multicast_v4(multiaddr, interface)
+    }
+
+    /// Joins an IPv6 multicast group on interface index `interface`.
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.inner.get().join_multicast_v6(multiaddr, interface)
+    }
+
+    /// Leaves an IPv4 multicast group.
+    pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        self.inner.get().leave_multicast_v4(multiaddr, interface)
+    }
+
+    /// Leaves an IPv6 multicast group.
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        self.inner.get().leave_multicast_v6(multiaddr, interface)
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get().take_error()
+    }
+}
+
+impl AsRawFd for UdpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get().as_raw_fd()
+    }
+}
+
+impl AsFd for UdpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get().as_fd()
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get().fmt(f)
+    }
+}

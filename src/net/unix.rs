@@ -1,0 +1,384 @@
+//! Unix domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_core::Stream;
+use mio::Interest;
+
+use super::io_util;
+use super::registered::Registered;
+use crate::runtime::io::Direction;
+
+/// A Unix stream socket server (std's `UnixListener`, async).
+///
+/// ```
+/// use greenery::net::{UnixListener, UnixStream};
+///
+/// let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let path = dir.join("echo.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// greenery::run(async {
+///     let listener = UnixListener::bind(&path).unwrap();
+///     let client = UnixStream::connect(&path).await.unwrap();
+///     let (server, _) = listener.accept().await.unwrap();
+///     client.write_all(b"hi").await.unwrap();
+///     let mut buf = [0; 2];
+///     server.read_exact(&mut buf).await.unwrap();
+///     assert_eq!(&buf, b"hi");
+/// });
+/// std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub struct UnixListener {
+    inner: Registered<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Binds a listener to the socket file `path` (which must not exist yet).
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_mio(mio::net::UnixListener::bind(path)?)
+    }
+
+    /// Wraps a listener made with std (it is switched to non-blocking mode).
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        UnixListener::from_mio(mio::net::UnixListener::from_std(listener))
+    }
+
+    fn from_mio(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            inner: Registered::new(listener, Interest::READABLE)?,
+        })
+    }
+
+    /// Waits for a connection and returns it with the peer's address.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// Polls for a connection: the building block of [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        let (stream, addr) = match self.inner.poll_io(cx, Direction::Read, |l| l.accept()) {
+            Poll::Ready(Ok(accepted)) => accepted,
+            Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+            Poll::Pending => return Poll::Pending,
+        };
+        Poll::Ready(UnixStream::from_mio(stream).map(|stream| (stream, addr)))
+    }
+
+    /// The connections, as a [`Stream`] that never ends.
+    pub fn incoming(&self) -> UnixIncoming<'_> {
+        UnixIncoming { listener: self }
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().local_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get().take_error()
+    }
+}
+
+impl AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get().as_fd()
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get().fmt(f)
+    }
+}
+
+/// The connections of a [`UnixListener`], as a never-ending [`Stream`].
+#[must_use = "streams do nothing unless polled"]
+pub struct UnixIncoming<'a> {
+    listener: &'a UnixListener,
+}
+
+impl Stream for UnixIncoming<'_> {
+    type Item = io::Result<UnixStream>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.listener
+            .poll_accept(cx)
+            .map(|accepted| Some(accepted.map(|(stream, _)| stream)))
+    }
+}
+
+impl fmt::Debug for UnixIncoming<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixIncoming")
+            .field("listener", self.listener)
+            .finish()
+    }
+}
+
+/// A Unix stream connection (std's `UnixStream`, async). Same operations as
+/// [`TcpStream`](super::TcpStream), all taking `&self`.
+///
+/// ```
+/// greenery::run(async {
+///     let (a, b) = greenery::net::UnixStream::pair().unwrap();
+///     a.write_all(b"over").await.unwrap();
+///     drop(a);
+///     let mut got = Vec::new();
+///     b.read_to_end(&mut got).await.unwrap();
+///     assert_eq!(got, b"over");
+/// });
+/// ```
+pub struct UnixStream {
+    inner: Registered<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket file `path`. While the listener's backlog is full, retries
+    /// every millisecond without blocking other tasks.
+    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let path = path.as_ref();
+        let stream = loop {
+            match mio::net::UnixStream::connect(path) {
+                Ok(stream) => break UnixStream::from_mio(stream)?,
+                // EAGAIN: the backlog is full; nothing signals when it drains.
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    crate::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        stream.inner.ready(Direction::Write).await;
+        match stream.inner.get().take_error()? {
+            Some(err) => Err(err),
+            None => Ok(stream),
+        }
+    }
+
+    /// A connected pair of sockets.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
+    }
+
+    /// Wraps a connected stream made with std (it is switched to non-blocking mode).
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
+    }
+
+    fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            inner: Registered::new(stream, Interest::READABLE | Interest::WRITABLE)?,
+        })
+    }
+
+    /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read(cx, buf)).await
+    }
+
+    /// Polls a read into `buf`.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_io(cx, Direction::Read, |s| io::Read::read(&mut &*s, buf))
+    }
+
+    /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
+    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf)).await
+    }
+
+    /// Reads until end of stream, appending to `buf`.
+    pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        io_util::read_to_end(buf, |cx, buf| self.poll_read(cx, buf)).await
+    }
+
+    /// Writes some of `buf`.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write(cx, buf)).await
+    }
+
+    /// Polls a write of `buf`.
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.inner
+            .poll_io(cx, Direction::Write, |s| io::Write::write(&mut &*s, buf))
+    }
+
+    /// Writes all of `buf`.
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf)).await
+    }
+
+    /// Does nothing: there is no user-space buffer. Here for std's `Write` shape.
+    pub async fn flush(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Shuts down the read half, the write half (the peer reads end of stream), or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get().shutdown(how)
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().local_addr()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().peer_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get().take_error()
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get().as_fd()
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get().fmt(f)
+    }
+}
+
+/// A Unix datagram socket (std's `UnixDatagram`, async).
+///
+/// ```
+/// greenery::run(async {
+///     let (a, b) = greenery::net::UnixDatagram::pair().unwrap();
+///     a.send(b"one").await.unwrap();
+///     a.send(b"two").await.unwrap();
+///     let mut buf = [0; 8];
+///     assert_eq!(b.recv(&mut buf).await.unwrap(), 3);
+///     assert_eq!(&buf[..3], b"one");
+/// });
+/// ```
+pub struct UnixDatagram {
+    inner: Registered<mio::net::UnixDatagram>,
+}
+
+impl UnixDatagram {
+    /// A socket bound to the socket file `path`.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+    }
+
+    /// A socket bound to no address.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
+    }
+
+    /// A connected pair of sockets.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = mio::net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
+    }
+
+    /// Wraps a socket made with std (it is switched to non-blocking mode).
+    pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        UnixDatagram::from_mio(mio::net::UnixDatagram::from_std(socket))
+    }
+
+    fn from_mio(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        Ok(UnixDatagram {
+            inner: Registered::new(socket, Interest::READABLE | Interest::WRITABLE)?,
+        })
+    }
+
+    /// Sets the default peer for [`send`](Self::send) (never blocks for Unix sockets).
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.inner.get().connect(path)
+    }
+
+    /// Sends `buf` to the socket at `path`.
+    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
+        let path = path.as_ref();
+        self.inner
+            .io(Direction::Write, |s| s.send_to(buf, path))
+            .await
+    }
+
+    /// Receives one datagram into `buf`; returns its length and sender.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.inner.io(Direction::Read, |s| s.recv_from(buf)).await
+    }
+
+    /// Sends `buf` to the connected peer.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.io(Direction::Write, |s| s.send(buf)).await
+    }
+
+    /// Receives a datagram from the connected peer.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.io(Direction::Read, |s| s.recv(buf)).await
+    }
+
+    /// Shuts down reading, writing, or both.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.inner.get().shutdown(how)
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().local_addr()
+    }
+
+    /// The connected peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.get().peer_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.inner.get().take_error()
+    }
+}
+
+impl AsRawFd for UnixDatagram {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixDatagram {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get().as_fd()
+    }
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.get().fmt(f)
+    }
+}
