@@ -89,10 +89,13 @@ fn other_tasks_run_while_a_job_blocks() {
             let log = log.clone();
             async move {
                 log.borrow_mut().push("ticker ran");
-                greenery::spawn_blocking(move || barrier.wait()).await.unwrap();
+                greenery::spawn_blocking(move || barrier.wait())
+                    .await
+                    .unwrap();
             }
         });
-        log.borrow_mut().push(job.await.unwrap());
+        let done = job.await.unwrap();
+        log.borrow_mut().push(done);
         ticker.await.unwrap();
         let log = log.borrow().clone();
         log
@@ -132,7 +135,10 @@ fn threads_are_reused_then_reaped_when_idle() {
     // Idle threads exit after the timeout.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while pool.threads() > 0 {
-        assert!(std::time::Instant::now() < deadline, "idle thread not reaped");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle thread not reaped"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     // And the pool starts a new one on demand.
