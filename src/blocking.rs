@@ -107,7 +107,7 @@ struct PoolState {
     idle_timeout: Duration,
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job = Box<dyn FnOnce() -> Done + Send>;
 
 impl ThreadPool {
     /// A pool running at most `max_threads` threads at once (0 is taken as 1), whose threads
@@ -259,8 +259,13 @@ impl PoolInner {
         loop {
             if let Some(job) = state.queue.pop_front() {
                 drop(state);
-                job();
+                let done = job();
+                // Count this thread as available before waking the awaiter, so a job it
+                // submits in response finds it instead of starting another thread.
+                self.lock().idle += 1;
+                drop(done);
                 state = self.lock();
+                state.idle -= 1;
                 continue;
             }
             state.idle += 1;
@@ -292,30 +297,44 @@ struct JobGuard<T> {
 }
 
 impl<T> JobGuard<T> {
-    fn run(mut self, f: impl FnOnce() -> T) {
+    /// Runs the job and stores its result; the returned [`Done`] wakes the awaiter.
+    fn run(mut self, f: impl FnOnce() -> T) -> Done {
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked);
-        self.complete(result);
+        Done {
+            waker: self.store(result),
+            _keep_alive: self._keep_alive.take(),
+        }
     }
 
-    fn complete(&mut self, result: Result<T, JoinError>) {
-        if let Some(slot) = self.slot.take() {
-            let waker = {
-                let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-                slot.result = Some(result);
-                slot.waker.take()
-            };
-            // Wake before the keep-alive guard goes (field drop after this), so the runtime
-            // sees the wake queued before it sees the job gone.
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
+    fn store(&mut self, result: Result<T, JoinError>) -> Option<Waker> {
+        let slot = self.slot.take()?;
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.result = Some(result);
+        slot.waker.take()
     }
 }
 
 impl<T> Drop for JobGuard<T> {
     fn drop(&mut self) {
-        self.complete(Err(JoinError::Killed));
+        // Dropped without running: the awaiter gets `Killed`.
+        if let Some(waker) = self.store(Err(JoinError::Killed)) {
+            waker.wake();
+        }
+    }
+}
+
+/// A finished job's wake-up, delivered when dropped: the awaiter's waker first, then the
+/// runtime's keep-alive guard, so the runtime sees the wake queued before the job gone.
+struct Done {
+    waker: Option<Waker>,
+    _keep_alive: Option<KeepAlive>,
+}
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        if let Some(waker) = self.waker.take() {
+            waker.wake();
+        }
     }
 }
 

@@ -142,7 +142,7 @@ fn threads_are_reused_then_reaped_when_idle() {
         std::thread::sleep(Duration::from_millis(10));
     }
     // And the pool starts a new one on demand.
-    assert_eq!(greenery::run(pool.spawn(|| 1)).unwrap(), 1);
+    assert_eq!(greenery::run(async { pool.spawn(|| 1).await }).unwrap(), 1);
 }
 
 #[test]
@@ -190,7 +190,11 @@ fn loop_exit_is_still_reported_once_jobs_are_done() {
 
 #[test]
 fn spawn_blocking_works_outside_a_runtime() {
-    // No runtime to keep alive; the handle is an ordinary future.
+    // No greenery runtime to keep alive: the handle is an ordinary future any executor
+    // can await.
     let handle = greenery::spawn_blocking(|| 5);
-    assert_eq!(greenery::run(handle).unwrap(), 5);
+    let tokio = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    assert_eq!(tokio.block_on(handle).unwrap(), 5);
 }
