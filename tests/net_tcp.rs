@@ -498,3 +498,34 @@ fn sockets_need_a_runtime() {
     .unwrap();
     assert_eq!(err.kind(), ErrorKind::Other);
 }
+
+#[cfg(feature = "futures-io")]
+#[test]
+fn futures_io_traits_read_and_write() {
+    use futures_io::{AsyncRead, AsyncWrite};
+    use std::future::poll_fn;
+    use std::pin::Pin;
+
+    greenery::run(async {
+        let (mut client, server) = pair().await;
+        let n = poll_fn(|cx| Pin::new(&mut client).poll_write(cx, b"via futures-io"))
+            .await
+            .unwrap();
+        poll_fn(|cx| Pin::new(&mut client).poll_close(cx))
+            .await
+            .unwrap();
+        let (mut reader, _writer) = server.into_split();
+        let mut got = Vec::new();
+        loop {
+            let mut buf = [0; 4];
+            let read = poll_fn(|cx| Pin::new(&mut reader).poll_read(cx, &mut buf))
+                .await
+                .unwrap();
+            if read == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..read]);
+        }
+        assert_eq!(&got, &b"via futures-io"[..n]);
+    });
+}
