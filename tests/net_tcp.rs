@@ -529,3 +529,23 @@ fn futures_io_traits_read_and_write() {
         assert_eq!(&got, &b"via futures-io"[..n]);
     });
 }
+
+#[test]
+fn a_read_parks_until_data_arrives_then_wakes_its_task_once() {
+    use tokio_test::{assert_pending, assert_ready};
+    greenery::run(async {
+        let (client, server) = pair().await;
+        let mut buf = [0; 8];
+        let mut read = tokio_test::task::spawn(client.read(&mut buf));
+        assert_pending!(read.poll());
+        assert_pending!(read.poll()); // still nothing: parked again, no busy loop
+        assert!(!read.is_woken());
+        server.write_all(b"data").await.unwrap();
+        // Let the loop poll the reactor.
+        sleep(Duration::from_millis(1)).await;
+        assert!(read.is_woken());
+        assert_eq!(assert_ready!(read.poll()).unwrap(), 4);
+        drop(read);
+        assert_eq!(&buf[..4], b"data");
+    });
+}

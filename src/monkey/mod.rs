@@ -28,6 +28,7 @@
 //! | `std::net::{TcpListener, TcpStream, UdpSocket}` | [`net`]`::{TcpListener, TcpStream, UdpSocket}` | add `.await` to `bind`, `connect`, `accept`, IO |
 //! | `std::time::{Duration, Instant}`          | [`time`]`::{Duration, Instant}` (std's own)       | nothing to change |
 //! | `Read`/`Write` trait calls on sockets     | inherent `read`, `write_all`, … methods           | drop the trait import, add `.await` |
+//! | `set_read_timeout`/`set_write_timeout`    | wrap the call: [`crate::time::timeout`]`(d, s.read(buf)).await` | its `Elapsed` converts into an `io::Error` of kind `TimedOut` |
 //!
 //! What the shim does **not** cover, because it cannot: anything that calls into std or
 //! libc directly still blocks the one thread every task runs on.

@@ -36,11 +36,12 @@ pub(crate) async fn read_to_end(
 ) -> io::Result<usize> {
     let start = buf.len();
     poll_fn(|cx| loop {
-        if buf.capacity() - buf.len() < 4096 {
-            buf.reserve((buf.len()).clamp(4096, 1 << 20));
-        }
+        // Read into a zeroed window of at most 64 KiB past the data, so each read zeroes
+        // only what it may fill.
+        buf.reserve(32 * 1024);
         let filled = buf.len();
-        buf.resize(buf.capacity(), 0);
+        let window = (buf.capacity() - filled).min(64 * 1024);
+        buf.resize(filled + window, 0);
         let result = poll_read(cx, &mut buf[filled..]);
         let got = match &result {
             Poll::Ready(Ok(n)) => *n,

@@ -43,6 +43,27 @@ impl<S: Source> Registered<S> {
             .poll_io(cx, direction, || op(&self.source))
     }
 
+    /// [`poll_io`](Self::poll_io) for a stream read or write of `len` bytes: a transfer
+    /// shorter than asked (but not zero) means the kernel buffer is drained (read) or full
+    /// (write), so the readiness is forgotten at once instead of costing another syscall
+    /// that would say `WouldBlock`. Safe with edge-triggered events: anything that arrives
+    /// after the syscall raises a new event.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let result = self.poll_io(cx, direction, op);
+        if let Poll::Ready(Ok(n)) = result {
+            if n > 0 && n < len {
+                self.registration.clear_ready(direction);
+            }
+        }
+        result
+    }
+
     /// `poll_io` as a future.
     pub(crate) async fn io<R>(
         &self,

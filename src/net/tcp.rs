@@ -266,15 +266,14 @@ impl TcpStream {
 
     /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Read, |s| io::Read::read(&mut &*s, buf))
-            .await
+        poll_fn(|cx| self.poll_read(cx, buf)).await
     }
 
     /// Polls a read into `buf`: the building block of [`read`](Self::read).
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let len = buf.len();
         self.inner
-            .poll_io(cx, Direction::Read, |s| io::Read::read(&mut &*s, buf))
+            .poll_transfer(cx, Direction::Read, len, |s| io::Read::read(&mut &*s, buf))
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -294,15 +293,15 @@ impl TcpStream {
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner
-            .io(Direction::Write, |s| io::Write::write(&mut &*s, buf))
-            .await
+        poll_fn(|cx| self.poll_write(cx, buf)).await
     }
 
     /// Polls a write of `buf`: the building block of [`write`](Self::write).
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.inner
-            .poll_io(cx, Direction::Write, |s| io::Write::write(&mut &*s, buf))
+            .poll_transfer(cx, Direction::Write, buf.len(), |s| {
+                io::Write::write(&mut &*s, buf)
+            })
     }
 
     /// Writes all of `buf`, waiting for buffer space as often as needed.

@@ -197,8 +197,9 @@ impl UnixStream {
 
     /// Polls a read into `buf`.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let len = buf.len();
         self.inner
-            .poll_io(cx, Direction::Read, |s| io::Read::read(&mut &*s, buf))
+            .poll_transfer(cx, Direction::Read, len, |s| io::Read::read(&mut &*s, buf))
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -219,7 +220,9 @@ impl UnixStream {
     /// Polls a write of `buf`.
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.inner
-            .poll_io(cx, Direction::Write, |s| io::Write::write(&mut &*s, buf))
+            .poll_transfer(cx, Direction::Write, buf.len(), |s| {
+                io::Write::write(&mut &*s, buf)
+            })
     }
 
     /// Writes all of `buf`.
