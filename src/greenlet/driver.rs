@@ -13,9 +13,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::body::Parcel;
 use super::error::TypeMismatch;
 use super::node::{self, Handle, Kind, Node, Request, State};
+use super::slot::Parcel;
 use super::Error;
 use crate::runtime::context;
 
@@ -195,10 +195,7 @@ impl Driver {
             Outgoing::Value(value) => {
                 let accepts = to.accepts.get();
                 if !accepts.same(value.ty) {
-                    return Err(Error::WrongType(TypeMismatch {
-                        expected: accepts,
-                        found: value.ty,
-                    }));
+                    return Err(Error::WrongType(TypeMismatch::new(accepts, value.ty)));
                 }
                 // SAFETY: both slots are `Option<T>` of the same `T` (checked just above);
                 // the source belongs to a switch or body that is alive (see `drive`), and

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::body::Ty;
+use super::slot::Ty;
 
 /// What a pending [`switch`](super::Greenlet::switch) raises instead of returning a value, and
 /// why a greenlet operation was refused.
@@ -20,6 +20,9 @@ use super::body::Ty;
 /// assert_eq!(err.to_string(), "deep");
 /// assert!(Error::Exit.is_exit());
 /// ```
+///
+/// An `Error` is two words, so a switch's `Result<T, Error>` for a word-sized `T` comes back in
+/// registers.
 #[non_exhaustive]
 pub enum Error {
     /// `GreenletExit`: the greenlet was asked to exit ([`throw`](super::Greenlet::throw) of
@@ -27,7 +30,7 @@ pub enum Error {
     /// parent receives it like a value.
     Exit,
     /// An error thrown into a greenlet, or returned by a body and raised in its parent.
-    Raised(Box<dyn std::error::Error>),
+    Raised(Raised),
     /// The switch was polled outside a greenery runtime.
     NoRuntime,
     /// The target greenlet (or the new parent) belongs to another runtime.
@@ -58,7 +61,7 @@ impl Error {
     /// assert!(err.downcast_ref::<std::io::Error>().is_some());
     /// ```
     pub fn raised(err: impl Into<Box<dyn std::error::Error>>) -> Error {
-        Error::Raised(err.into())
+        Error::Raised(Raised(Box::new(err.into())))
     }
 
     /// Whether this is `GreenletExit` ([`Error::Exit`]).
@@ -81,7 +84,7 @@ impl Error {
     /// ```
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match self {
-            Error::Raised(err) => err.downcast_ref(),
+            Error::Raised(err) => err.get().downcast_ref(),
             _ => None,
         }
     }
@@ -136,7 +139,7 @@ impl Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Raised(err) => Some(err.as_ref()),
+            Error::Raised(err) => Some(err.get()),
             _ => None,
         }
     }
@@ -161,25 +164,26 @@ impl std::error::Error for Error {
 ///     assert_eq!(g.switch(1).await.unwrap(), 1); // main waits for a u8
 /// });
 /// ```
-#[derive(Clone, Copy)]
-pub struct TypeMismatch {
-    pub(crate) expected: Ty,
-    pub(crate) found: Ty,
-}
+#[derive(Clone)]
+pub struct TypeMismatch(Box<(Ty, Ty)>);
 
 impl TypeMismatch {
     /// The type the target's pending switch (or body) takes.
     ///
     /// See the [type's example](TypeMismatch).
     pub fn expected(&self) -> &'static str {
-        self.expected.name()
+        self.0 .0.name()
     }
 
     /// The type that was sent.
     ///
     /// See the [type's example](TypeMismatch).
     pub fn found(&self) -> &'static str {
-        self.found.name()
+        self.0 .1.name()
+    }
+
+    pub(crate) fn new(expected: Ty, found: Ty) -> TypeMismatch {
+        TypeMismatch(Box::new((expected, found)))
     }
 }
 
@@ -200,5 +204,45 @@ impl fmt::Debug for TypeMismatch {
             .field("expected", &self.expected())
             .field("found", &self.found())
             .finish()
+    }
+}
+
+/// An error raised across greenlets: any `std::error::Error` (or message), behind one thin
+/// pointer.
+///
+/// ```
+/// use greenery::greenlet::Error;
+///
+/// let Error::Raised(raised) = Error::raised("deep") else { unreachable!() };
+/// assert_eq!(raised.get().to_string(), "deep");
+/// assert_eq!(raised.into_inner().to_string(), "deep");
+/// ```
+pub struct Raised(Box<Box<dyn std::error::Error>>);
+
+impl Raised {
+    /// The error.
+    ///
+    /// See the [type's example](Raised).
+    pub fn get(&self) -> &(dyn std::error::Error + 'static) {
+        self.0.as_ref().as_ref()
+    }
+
+    /// The error, unwrapped.
+    ///
+    /// See the [type's example](Raised).
+    pub fn into_inner(self) -> Box<dyn std::error::Error> {
+        *self.0
+    }
+}
+
+impl fmt::Display for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.get(), f)
+    }
+}
+
+impl fmt::Debug for Raised {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.get(), f)
     }
 }

@@ -141,6 +141,7 @@ mod body;
 mod driver;
 mod error;
 mod node;
+mod slot;
 mod switch;
 
 use std::cell::{Cell, RefCell};
@@ -149,10 +150,11 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::ptr;
 
-use self::body::{BodyFn, Ty};
+use self::body::BodyFn;
 use self::node::{Handle, Kind, Node, Request, State, Switcher};
+use self::slot::{Slot, Ty};
 
-pub use self::error::{Error, TypeMismatch};
+pub use self::error::{Error, Raised, TypeMismatch};
 pub use self::switch::Switch;
 
 /// A handle to a greenlet: a body that runs only when switched to. Every switch through a
@@ -283,7 +285,7 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn switch(&self, value: T) -> Switch<'_, T> {
-        Switch::new(&self.node, Some(value), None)
+        Switch::new(&self.node, Slot::new(value), None)
     }
 
     /// Switches to this greenlet and raises `err` at its pending switch; returns like
@@ -302,7 +304,7 @@ impl<T: 'static> Greenlet<T> {
     /// });
     /// ```
     pub fn throw(&self, err: Error) -> Switch<'_, T> {
-        Switch::new(&self.node, None, Some(err))
+        Switch::new(&self.node, Slot::empty(), Some(err))
     }
 
     /// Whether the body has returned or the greenlet was killed (a root is never dead).

@@ -10,7 +10,8 @@ use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use super::body::{Body, Parcel, Ty};
+use super::body::Body;
+use super::slot::{Parcel, Ty};
 use super::Error;
 use crate::runtime::context;
 use crate::runtime::core::Core;
@@ -90,11 +91,13 @@ impl Node {
     /// is never polled again) and the current greenlet as it was.
     #[inline]
     pub(crate) fn poll_as_current(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        let polling = Polling {
+        let mut polling = Polling {
             node: self,
             outer: set_current(self),
+            returned: false,
         };
         let polled = self.poll_body(cx);
+        polling.returned = true;
         drop(polling);
         polled
     }
@@ -252,13 +255,15 @@ fn raise_exit(node: &Rc<Node>) {
 struct Polling<'a> {
     node: &'a Node,
     outer: *const Node,
+    /// Set when the poll returned; still unset when dropped by a panic.
+    returned: bool,
 }
 
 impl Drop for Polling<'_> {
     #[inline]
     fn drop(&mut self) {
         set_current(self.outer);
-        if std::thread::panicking() {
+        if !self.returned {
             self.node.state.set(State::Dead);
             self.node.inbox.set(ptr::null_mut());
             self.node.request.set(Request::NONE);

@@ -9,9 +9,9 @@ use std::pin::Pin;
 use std::ptr;
 use std::task::{Context, Poll};
 
-use super::body::{Parcel, Ty};
 use super::driver::{Driver, Outgoing};
 use super::node::{self, Handle, Node, Request, State, Switcher};
+use super::slot::{Parcel, Slot, Ty};
 use super::Error;
 
 /// The future of [`Greenlet::switch`](super::Greenlet::switch) and
@@ -31,10 +31,12 @@ use super::Error;
 #[must_use = "a switch does nothing unless awaited"]
 pub struct Switch<'a, T: 'static> {
     target: &'a Handle,
-    value: Option<T>,
+    value: Slot<T>,
     throw: Option<Error>,
-    inbox: Option<T>,
+    inbox: Slot<T>,
     stage: Stage,
+    /// The driver, while `stage` is `Driving`.
+    driver: Option<Driver>,
     /// While waiting: the node of the body that made the switch. The node links back to this
     /// cell (its `waiter`) and clears it before it dies; the switch unlinks itself before it
     /// dies; so a non-null `me` always points to a live node.
@@ -42,24 +44,28 @@ pub struct Switch<'a, T: 'static> {
     _pinned: PhantomPinned,
 }
 
+/// Where a switch is. Plain data, so moving between stages costs a store (the driver, the
+/// only part with a destructor, is a field of its own).
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Stage {
     New,
     /// Made inside a body: the driver carries it out once the body suspends. The body's node
     /// is in `me`.
     Waiting,
-    /// Made by a task's root: this switch drives the chain.
-    Driving(Driver),
+    /// Made by a task's root: this switch drives the chain (in `driver`).
+    Driving,
     Done,
 }
 
 impl<'a, T: 'static> Switch<'a, T> {
-    pub(crate) fn new(target: &'a Handle, value: Option<T>, throw: Option<Error>) -> Self {
+    pub(crate) fn new(target: &'a Handle, value: Slot<T>, throw: Option<Error>) -> Self {
         Switch {
             target,
             value,
             throw,
-            inbox: None,
+            inbox: Slot::empty(),
             stage: Stage::New,
+            driver: None,
             me: Cell::new(ptr::null()),
             _pinned: PhantomPinned,
         }
@@ -114,37 +120,49 @@ impl<'a, T: 'static> Switch<'a, T> {
             Some(err) => Outgoing::Error(err),
             None => Outgoing::Value(Parcel::of::<T>(ptr::addr_of_mut!(self.value))),
         };
-        let mut driver = Driver::new(core, root);
+        // Built in place: moving a driver just written by a call would stall on
+        // store-to-load forwarding.
+        self.stage = Stage::Driving;
+        let driver = self.driver.insert(Driver::new(core, root));
         driver.start(self.target, outgoing);
-        self.stage = Stage::Driving(driver);
         self.drive(cx)
     }
 
     fn drive(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Error>> {
-        let Stage::Driving(driver) = &mut self.stage else {
+        let Some(driver) = &mut self.driver else {
             return Poll::Pending;
         };
         if driver.drive(cx).is_pending() {
             return Poll::Pending;
         }
         driver.detach();
-        let result = match self.inbox.take() {
-            Some(value) => Ok(value),
-            None => Err(driver
-                .root()
-                .and_then(|root| root.thrown.take())
-                .unwrap_or(Error::Busy)),
+        let thrown = match self.inbox.is_full() {
+            true => None,
+            false => driver.root().and_then(|root| root.thrown.take()),
         };
-        self.finish(result)
+        self.stage = Stage::Done;
+        self.driver = None;
+        self.answer_with(thrown)
     }
 
     /// The switched-back value, or the error raised here.
     fn answer(&mut self, thrown: &Cell<Option<Error>>) -> Poll<Result<T, Error>> {
-        let result = match self.inbox.take() {
-            Some(value) => Ok(value),
-            None => Err(thrown.take().unwrap_or(Error::Busy)),
+        self.stage = Stage::Done;
+        let thrown = match self.inbox.is_full() {
+            true => None,
+            false => thrown.take(),
         };
-        self.finish(result)
+        self.answer_with(thrown)
+    }
+
+    /// The value in the inbox, else the error. Each arm builds the output in place (a
+    /// result assembled first and then moved would stall on store-to-load forwarding).
+    #[inline]
+    fn answer_with(&mut self, thrown: Option<Error>) -> Poll<Result<T, Error>> {
+        match self.inbox.take() {
+            Some(value) => Poll::Ready(Ok(value)),
+            None => Poll::Ready(Err(thrown.unwrap_or(Error::Busy))),
+        }
     }
 
     /// Forgets the body's node, and makes the node forget this switch.
@@ -168,7 +186,7 @@ impl<T: 'static> Future for Switch<'_, T> {
         // SAFETY: the switch is never moved out of: its slots, whose addresses the driver
         // holds while it is registered, are only written and taken in place.
         let this = unsafe { self.get_unchecked_mut() };
-        match &this.stage {
+        match this.stage {
             Stage::New => this.start(cx),
             Stage::Waiting => {
                 let me = this.me.get();
@@ -186,7 +204,7 @@ impl<T: 'static> Future for Switch<'_, T> {
                 this.unlink(me);
                 this.answer(&me.thrown)
             }
-            Stage::Driving(_) => this.drive(cx),
+            Stage::Driving => this.drive(cx),
             Stage::Done => panic!("greenlet Switch polled after it returned"),
         }
     }
@@ -196,7 +214,7 @@ impl<T: 'static> Drop for Switch<'_, T> {
     fn drop(&mut self) {
         let inbox = self.inbox_ptr();
         let value = self.value_ptr();
-        match &mut self.stage {
+        match self.stage {
             Stage::Waiting => {
                 let me = self.me.get();
                 if !me.is_null() {
@@ -211,12 +229,14 @@ impl<T: 'static> Drop for Switch<'_, T> {
                     self.unlink(me);
                 }
             }
-            Stage::Driving(driver) => {
-                driver.detach();
-                if let Some(root) = driver.root() {
-                    if root.inbox.get() == inbox {
-                        root.inbox.set(ptr::null_mut());
-                        root.state.set(State::Running);
+            Stage::Driving => {
+                if let Some(driver) = &mut self.driver {
+                    driver.detach();
+                    if let Some(root) = driver.root() {
+                        if root.inbox.get() == inbox {
+                            root.inbox.set(ptr::null_mut());
+                            root.state.set(State::Running);
+                        }
                     }
                 }
             }
@@ -230,7 +250,7 @@ impl<T: 'static> fmt::Debug for Switch<'_, T> {
         let stage = match self.stage {
             Stage::New => "new",
             Stage::Waiting => "waiting",
-            Stage::Driving(_) => "driving",
+            Stage::Driving => "driving",
             Stage::Done => "done",
         };
         f.debug_struct("Switch").field("stage", &stage).finish()
