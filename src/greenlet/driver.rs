@@ -1,9 +1,9 @@
 //! The driver: the trampoline that runs a chain of switches inside one task's poll.
 //!
 //! A task's root waiting in [`switch`](super::Greenlet::switch) owns a driver. The driver
-//! polls the body of its current greenlet; a switch inside that body only records a
-//! request and returns `Pending`, and the driver then carries the
-//! value to the target and polls the target next, in the same loop. So a switch is
+//! polls the body of its current greenlet; a switch inside that body only records a request
+//! in the body's node and returns `Pending`, and the driver then carries the value to the
+//! target and polls the target next, in the same loop. So a switch is
 //! immediate (no other task runs in between), costs no allocation, and the stack does not
 //! grow with the number of switches. When the current body blocks on anything else (a
 //! timer, a socket), the driver returns `Pending` and the task sleeps like any other; its
@@ -197,7 +197,7 @@ impl Driver {
                 if !accepts.same(value.ty) {
                     return Err(Error::WrongType(TypeMismatch::new(accepts, value.ty)));
                 }
-                // SAFETY: both slots are `Option<T>` of the same `T` (checked just above);
+                // SAFETY: both slots are `Slot<T>` of the same `T` (checked just above);
                 // the source belongs to a switch or body that is alive (see `drive`), and
                 // the inbox to the pending switch or unstarted body of `to`, which is
                 // registered only while that slot is alive and pinned.

@@ -1,6 +1,6 @@
-//! Greenlet nodes: the shared state behind every handle, the strong [`Handle`] that kills a
-//! suspended greenlet when the last one goes, the per-thread "current greenlet" and switch
-//! request, and the roots (one per task that uses greenlets).
+//! Greenlet nodes: the shared state behind every handle (including the switch a body asked
+//! for), the strong [`Handle`] that kills a suspended greenlet when the last one goes, the
+//! per-thread "current greenlet", and the roots (one per task that uses greenlets).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ pub(crate) struct Node {
     pub(crate) state: Cell<State>,
     pub(crate) started: Cell<bool>,
     pub(crate) parent: RefCell<Option<Handle>>,
-    /// The `Option<T>` a value switched in goes to (the body's argument slot while
+    /// The `Slot<T>` a value switched in goes to (the body's argument slot while
     /// unstarted, the pending switch's slot while suspended); null when not accepting.
     pub(crate) inbox: Cell<*mut ()>,
     /// The `T` of `inbox`.
