@@ -212,35 +212,31 @@ impl<T: 'static> Future for Switch<'_, T> {
 
 impl<T: 'static> Drop for Switch<'_, T> {
     fn drop(&mut self) {
-        let inbox = self.inbox_ptr();
-        let value = self.value_ptr();
-        match self.stage {
-            Stage::Waiting => {
-                let me = self.me.get();
-                if !me.is_null() {
-                    // SAFETY: a non-null `me` points to a live node (see the field).
-                    let me = unsafe { &*me };
-                    if me.request.get().value == value {
-                        me.request.set(Request::NONE);
-                    }
-                    if me.inbox.get() == inbox {
-                        me.inbox.set(ptr::null_mut());
-                    }
-                    self.unlink(me);
-                }
+        // A finished switch holds neither a node nor a driver: two null checks, no dispatch
+        // on the stage.
+        let me = self.me.get();
+        if !me.is_null() {
+            // SAFETY: a non-null `me` points to a live node (see the field).
+            let me = unsafe { &*me };
+            if me.request.get().value == self.value_ptr() {
+                me.request.set(Request::NONE);
             }
-            Stage::Driving => {
-                if let Some(driver) = &mut self.driver {
-                    driver.detach();
-                    if let Some(root) = driver.root() {
-                        if root.inbox.get() == inbox {
-                            root.inbox.set(ptr::null_mut());
-                            root.state.set(State::Running);
-                        }
+            if me.inbox.get() == self.inbox_ptr() {
+                me.inbox.set(ptr::null_mut());
+            }
+            self.unlink(me);
+        }
+        if self.driver.is_some() {
+            let inbox = self.inbox_ptr();
+            if let Some(driver) = &mut self.driver {
+                driver.detach();
+                if let Some(root) = driver.root() {
+                    if root.inbox.get() == inbox {
+                        root.inbox.set(ptr::null_mut());
+                        root.state.set(State::Running);
                     }
                 }
             }
-            Stage::New | Stage::Done => {}
         }
     }
 }
