@@ -549,3 +549,35 @@ fn a_read_parks_until_data_arrives_then_wakes_its_task_once() {
         assert_eq!(&buf[..4], b"data");
     });
 }
+
+/// Two tasks accepting on one listener: each connection wakes both, each gets one.
+#[test]
+fn two_tasks_may_accept_on_one_listener() {
+    greenery::run(async {
+        let l = Rc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        let addr = l.local_addr().unwrap();
+        let acceptor =
+            |l: Rc<TcpListener>| greenery::spawn(async move { l.accept().await.is_ok() });
+        let (a, b) = (acceptor(l.clone()), acceptor(l.clone()));
+        greenery::yield_now().await; // both park in accept
+        let _c1 = TcpStream::connect(addr).await.unwrap();
+        let _c2 = TcpStream::connect(addr).await.unwrap();
+        assert!(a.await.unwrap());
+        assert!(b.await.unwrap());
+    });
+}
+
+/// A read that timed out takes its waker back: nothing else can wake main, so LoopExit.
+#[test]
+fn a_cancelled_read_does_not_keep_the_loop_alive() {
+    let result = greenery::try_run(async {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let (_server, _) = l.accept().await.unwrap();
+        let mut buf = [0u8; 8];
+        let read = timeout(Duration::from_millis(5), client.read(&mut buf)).await;
+        assert_eq!(read.unwrap_err().to_string(), "timed out");
+        std::future::pending::<()>().await
+    });
+    assert!(result.is_err(), "LoopExit, not a hang");
+}

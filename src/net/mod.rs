@@ -67,8 +67,8 @@
 //!   does. IP literals skip the pool.
 //! * All operations take `&self`. A [`TcpStream`] can be [`split`](TcpStream::split) (or
 //!   [`into_split`](TcpStream::into_split) to move the halves into two tasks) so one task
-//!   reads while another writes. Have at most one task waiting in each direction of a socket
-//!   at a time (one reader, one writer, one acceptor).
+//!   reads while another writes. Several tasks may wait in one direction (two acceptors
+//!   sharing a listener): readiness wakes them all, and each retries its operation.
 //! * Dropping a socket closes it; a task of yours blocked on it (through an `Rc`) is woken.
 //!   To make another task's blocked `read` return, [`shutdown`](TcpStream::shutdown) the
 //!   socket: the read returns `Ok(0)`.

@@ -73,9 +73,20 @@ impl<S: Source> Registered<S> {
         self.registration.io(direction, || op(&self.source)).await
     }
 
+    /// Runs `future`, an operation on this source that parks in `direction`; dropped while
+    /// parked, it takes the task's waker back (see `Registration::parked`).
+    pub(crate) fn parked<F: std::future::Future>(
+        &self,
+        direction: Direction,
+        future: F,
+    ) -> crate::runtime::io::Parked<'_, F> {
+        self.registration.parked(direction, future)
+    }
+
     /// Waits until the source is ready (or closed, or in error) in `direction`.
     pub(crate) async fn ready(&self, direction: Direction) {
-        std::future::poll_fn(|cx| self.registration.poll_ready(cx, direction)).await
+        let ready = std::future::poll_fn(|cx| self.registration.poll_ready(cx, direction));
+        self.parked(direction, ready).await
     }
 
     /// Forgets the readiness seen in `direction` (after `WouldBlock` from an operation run

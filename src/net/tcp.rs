@@ -89,7 +89,9 @@ impl TcpListener {
     /// Errors such as running out of file descriptors (`EMFILE`) are returned; the listener
     /// stays usable, so a server can log them, wait, and accept again.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        self.inner
+            .parked(Direction::Read, poll_fn(|cx| self.poll_accept(cx)))
+            .await
     }
 
     /// Polls for a connection: the building block of [`accept`](Self::accept).
@@ -190,8 +192,8 @@ impl fmt::Debug for Incoming<'_> {
 ///
 /// Every operation takes `&self`, as `std::io::Read for &TcpStream` does, so one task may
 /// read while another writes (see [`split`](Self::split) and
-/// [`into_split`](Self::into_split)); at most one task should wait in each direction at a
-/// time. Reads return `Ok(0)` at end of stream; a refused connection, a reset and a timeout
+/// [`into_split`](Self::into_split)); when several tasks wait in one direction, every one
+/// of them is woken on readiness and retries. Reads return `Ok(0)` at end of stream; a refused connection, a reset and a timeout
 /// are `io::Error`s of kind `ConnectionRefused`, `ConnectionReset` and `TimedOut`.
 ///
 /// ```
@@ -266,7 +268,9 @@ impl TcpStream {
 
     /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+        self.inner
+            .parked(Direction::Read, poll_fn(|cx| self.poll_read(cx, buf)))
+            .await
     }
 
     /// Polls a read into `buf`: the building block of [`read`](Self::read).
@@ -278,12 +282,14 @@ impl TcpStream {
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf)).await
+        let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
+        self.inner.parked(Direction::Read, read).await
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        io_util::read_to_end(buf, |cx, chunk| self.poll_read(cx, chunk)).await
+        let read = io_util::read_to_end(buf, |cx, chunk| self.poll_read(cx, chunk));
+        self.inner.parked(Direction::Read, read).await
     }
 
     /// Reads into `buf` without taking the bytes off the stream.
@@ -293,7 +299,9 @@ impl TcpStream {
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+        self.inner
+            .parked(Direction::Write, poll_fn(|cx| self.poll_write(cx, buf)))
+            .await
     }
 
     /// Polls a write of `buf`: the building block of [`write`](Self::write).
@@ -306,7 +314,8 @@ impl TcpStream {
 
     /// Writes all of `buf`, waiting for buffer space as often as needed.
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf)).await
+        let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
+        self.inner.parked(Direction::Write, write).await
     }
 
     /// Does nothing: TCP has no user-space buffer. Here for std's `Write` shape.

@@ -62,7 +62,9 @@ impl UnixListener {
 
     /// Waits for a connection and returns it with the peer's address.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+        self.inner
+            .parked(Direction::Read, poll_fn(|cx| self.poll_accept(cx)))
+            .await
     }
 
     /// Polls for a connection: the building block of [`accept`](Self::accept).
@@ -192,7 +194,9 @@ impl UnixStream {
 
     /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+        self.inner
+            .parked(Direction::Read, poll_fn(|cx| self.poll_read(cx, buf)))
+            .await
     }
 
     /// Polls a read into `buf`.
@@ -204,17 +208,21 @@ impl UnixStream {
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf)).await
+        let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
+        self.inner.parked(Direction::Read, read).await
     }
 
     /// Reads until end of stream, appending to `buf`.
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        io_util::read_to_end(buf, |cx, buf| self.poll_read(cx, buf)).await
+        let read = io_util::read_to_end(buf, |cx, buf| self.poll_read(cx, buf));
+        self.inner.parked(Direction::Read, read).await
     }
 
     /// Writes some of `buf`.
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+        self.inner
+            .parked(Direction::Write, poll_fn(|cx| self.poll_write(cx, buf)))
+            .await
     }
 
     /// Polls a write of `buf`.
@@ -227,7 +235,8 @@ impl UnixStream {
 
     /// Writes all of `buf`.
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf)).await
+        let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
+        self.inner.parked(Direction::Write, write).await
     }
 
     /// Does nothing: there is no user-space buffer. Here for std's `Write` shape.

@@ -6,14 +6,16 @@
 //! it. [`Registration`] is the interface the socket types use.
 
 use std::cell::{Cell, RefCell};
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use mio::event::Source;
 use mio::{Events, Interest, Token};
+use pin_project_lite::pin_project;
 use slab::Slab;
 
 use super::context;
@@ -52,18 +54,20 @@ impl Direction {
     }
 }
 
+/// One registered source: the readiness seen so far and the tasks parked on each direction
+/// (several tasks may wait on one direction, e.g. two acceptors sharing a listener).
 #[derive(Default)]
 struct IoEntry {
     readiness: u8,
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    readers: Vec<Waker>,
+    writers: Vec<Waker>,
 }
 
 impl IoEntry {
-    fn waiter(&mut self, direction: Direction) -> &mut Option<Waker> {
+    fn waiters(&mut self, direction: Direction) -> &mut Vec<Waker> {
         match direction {
-            Direction::Read => &mut self.reader,
-            Direction::Write => &mut self.writer,
+            Direction::Read => &mut self.readers,
+            Direction::Write => &mut self.writers,
         }
     }
 }
@@ -174,10 +178,9 @@ impl Reactor {
                     entry.readiness |= bits;
                     for direction in [Direction::Read, Direction::Write] {
                         if entry.readiness & direction.ready_mask() != 0 {
-                            if let Some(waker) = entry.waiter(direction).take() {
-                                self.waiting.set(self.waiting.get() - 1);
-                                ready.push(waker);
-                            }
+                            let waiters = entry.waiters(direction);
+                            self.waiting.set(self.waiting.get() - waiters.len());
+                            ready.append(waiters);
                         }
                     }
                 }
@@ -228,15 +231,25 @@ impl Registration {
         if entry.readiness & direction.ready_mask() != 0 {
             return Poll::Ready(());
         }
-        let slot = entry.waiter(direction);
-        if slot.is_none() {
+        let waiters = entry.waiters(direction);
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
             reactor.waiting.set(reactor.waiting.get() + 1);
         }
-        match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
         Poll::Pending
+    }
+
+    /// Removes `waker` from the tasks parked on `direction` (its wait was cancelled), so a
+    /// task that stopped waiting neither gets a stale wake-up nor keeps the loop alive.
+    pub(crate) fn forget_waker(&self, direction: Direction, waker: &Waker) {
+        let reactor = &self.core.reactor;
+        let mut sources = reactor.sources.borrow_mut();
+        let waiters = sources[self.key].waiters(direction);
+        let before = waiters.len();
+        waiters.retain(|w| !w.will_wake(waker));
+        reactor
+            .waiting
+            .set(reactor.waiting.get() - (before - waiters.len()));
     }
 
     /// Forgets readiness in `direction` after the OS said `WouldBlock`.
@@ -265,13 +278,29 @@ impl Registration {
         }
     }
 
-    /// `poll_io` as a future.
+    /// `poll_io` as a future; dropping it while parked takes its waker back.
     pub(crate) async fn io<R>(
         &self,
         direction: Direction,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        poll_fn(|cx| self.poll_io(cx, direction, &mut op)).await
+        self.parked(
+            direction,
+            poll_fn(|cx| self.poll_io(cx, direction, &mut op)),
+        )
+        .await
+    }
+
+    /// Runs `future`, an operation that parks on this source in `direction`; if it is dropped
+    /// while parked (a timeout, a kill), the task's waker is taken back, so a cancelled wait
+    /// neither gets a stale wake-up nor keeps the loop from reporting LoopExit.
+    pub(crate) fn parked<F: Future>(&self, direction: Direction, future: F) -> Parked<'_, F> {
+        Parked {
+            registration: self,
+            direction,
+            future,
+            waker: None,
+        }
     }
 
     /// Removes `source` from the reactor (call before the source is closed).
@@ -289,10 +318,41 @@ impl Drop for Registration {
     fn drop(&mut self) {
         let reactor = &self.core.reactor;
         let entry = reactor.sources.borrow_mut().remove(self.key);
-        for waker in [entry.reader, entry.writer].into_iter().flatten() {
+        for waker in entry.readers.into_iter().chain(entry.writers) {
             reactor.waiting.set(reactor.waiting.get() - 1);
             waker.wake();
         }
+    }
+}
+
+pin_project! {
+    /// The future of [`Registration::parked`].
+    pub(crate) struct Parked<'a, F> {
+        registration: &'a Registration,
+        direction: Direction,
+        #[pin]
+        future: F,
+        waker: Option<Waker>,
+    }
+
+    impl<F> PinnedDrop for Parked<'_, F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(waker) = this.waker.take() {
+                this.registration.forget_waker(*this.direction, &waker);
+            }
+        }
+    }
+}
+
+impl<F: Future> Future for Parked<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let result = this.future.poll(cx);
+        *this.waker = result.is_pending().then(|| cx.waker().clone());
+        result
     }
 }
 
