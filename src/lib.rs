@@ -78,6 +78,7 @@ pub mod net;
 pub mod pool;
 pub mod queue;
 pub mod runtime;
+pub mod server;
 pub mod sync;
 pub mod time;
 
