@@ -112,7 +112,10 @@ fn main() {
             let _ = greenery::time::timeout(Duration::from_secs(5), t.join()).await;
         }
         for i in 0..3 {
-            println!("client {i} received {}", py_optional(replies.borrow().get(&i)));
+            println!(
+                "client {i} received {}",
+                py_optional(replies.borrow().get(&i))
+            );
         }
         let mut seen = seen.borrow().clone();
         seen.sort();
@@ -120,10 +123,18 @@ fn main() {
         println!("server saw [{}]", seen.join(", "));
         server.stop().await; // shutdown() + server_close()
         let serving_thread = serving.thread();
-        serving.join().await.expect("serve_forever task").expect("serve_forever");
+        serving
+            .join()
+            .await
+            .expect("serve_forever task")
+            .expect("serve_forever");
         println!(
             "serve_forever thread finished: {}",
-            if serving_thread.is_finished() { "True" } else { "False" }
+            if serving_thread.is_finished() {
+                "True"
+            } else {
+                "False"
+            }
         );
     });
 }

@@ -108,6 +108,9 @@ fn main() {
             println!("{line}");
         }
         server.stop().await;
-        println!("server stopped; closed: {}", python_bool(server.is_closed()));
+        println!(
+            "server stopped; closed: {}",
+            python_bool(server.is_closed())
+        );
     });
 }

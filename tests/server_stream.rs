@@ -110,7 +110,13 @@ fn pool_admits_connections_in_arrival_order() {
             }
             let started = |n: usize| {
                 let log = log.clone();
-                move || log.snapshot().iter().filter(|e| e.starts_with("start")).count() >= n
+                move || {
+                    log.snapshot()
+                        .iter()
+                        .filter(|e| e.starts_with("start"))
+                        .count()
+                        >= n
+                }
             };
             until("two handlers started", started(2)).await;
             assert!(pool.is_full());
@@ -121,7 +127,10 @@ fn pool_admits_connections_in_arrival_order() {
                 until("the next admission", started(admitted)).await;
                 let ended = format!("end {close}");
                 let log2 = log.clone();
-                until("the handler ended", move || log2.snapshot().contains(&ended)).await;
+                until("the handler ended", move || {
+                    log2.snapshot().contains(&ended)
+                })
+                .await;
             }
             server.stop().await;
         }
@@ -167,7 +176,10 @@ fn stop_lets_the_handler_in_flight_finish_and_refuses_new_connections() {
             let client = TcpStream::connect(addr).await.unwrap();
             client.write_all(b"work").await.unwrap();
             let l = log.clone();
-            until("the handler has the request", move || !l.snapshot().is_empty()).await;
+            until("the handler has the request", move || {
+                !l.snapshot().is_empty()
+            })
+            .await;
 
             let stopper = {
                 let server = server.clone();
@@ -178,7 +190,10 @@ fn stop_lets_the_handler_in_flight_finish_and_refuses_new_connections() {
                 })
             };
             let s = server.clone();
-            until("the accept loop let go", move || s.is_closed() && !s.is_serving()).await;
+            until("the accept loop let go", move || {
+                s.is_closed() && !s.is_serving()
+            })
+            .await;
             let refused = TcpStream::connect(addr).await.unwrap_err();
             assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
             log.push("new connection refused");
