@@ -38,7 +38,7 @@ pub(crate) enum Kind {
 }
 
 /// A root's task: the runtime's address and the task's slot index and generation.
-pub(crate) type RootKey = (usize, u32, u32);
+pub(crate) type RootKey = (usize, u32, u64);
 
 pub(crate) struct Node {
     pub(crate) runtime: Weak<Core>,
@@ -371,7 +371,7 @@ pub(crate) fn current_root() -> Option<(usize, Handle)> {
             core.current_task().unwrap_or(MAIN),
         )
     })?;
-    let key = (core, task.index, task.gen);
+    let key = (core, task.index, task.id);
     let (last, cached) = LOCAL.with(|local| local.last_root.get());
     if last == key && !cached.is_null() {
         // SAFETY: `last_root` is cleared (by `forget_root`) before its node is freed.
@@ -413,7 +413,7 @@ fn find_root(key: RootKey) -> Option<(usize, Handle)> {
 pub(crate) fn root_task(key: RootKey) -> TaskRef {
     TaskRef {
         index: key.1,
-        gen: key.2,
+        id: key.2,
     }
 }
 

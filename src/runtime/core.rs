@@ -26,7 +26,7 @@ use super::context::Entered;
 use super::io::Reactor;
 use super::loop_exit::{Catchers, LoopExit};
 use super::task::{Body, Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
-use super::waker::{self, Shared, MAX_INDEX};
+use super::waker::{self, Packed, Shared, MAX_INDEX};
 use crate::time::clock::Clock;
 use crate::time::timers::Timers;
 
@@ -116,7 +116,7 @@ impl Core {
         );
         let task = TaskRef {
             index: index as u32,
-            gen: id as u32,
+            id,
         };
         entry.insert(Slot {
             id,
@@ -144,30 +144,30 @@ impl Core {
         task
     }
 
-    /// Queues a task whose waker fired (the generation may be truncated to the waker's bits).
-    /// Waking a queued, running-and-already-woken, finished or unstarted task does nothing.
+    /// Queues a task whose waker fired. Waking a queued, finished or unstarted task, or with
+    /// a stale waker whose slot now holds another task, does nothing.
     #[inline]
-    pub(crate) fn schedule_packed(&self, task: TaskRef) {
-        if task.index == MAX_INDEX {
+    pub(crate) fn schedule_packed(&self, packed: Packed) {
+        if packed.index == MAX_INDEX {
             if !self.main_scheduled.replace(true) {
                 self.run_queue.borrow_mut().push_back(MAIN);
             }
             return;
         }
         let mut tasks = self.tasks.borrow_mut();
-        let Some(slot) = tasks.get_mut(task.index as usize) else {
+        let Some(slot) = tasks.get_mut(packed.index as usize) else {
             return;
         };
-        if slot.scheduled || slot.phase != Phase::Alive || !waker::same_gen(slot.gen(), task.gen) {
+        if slot.scheduled || slot.phase != Phase::Alive || !packed.is_for(slot.id) {
             return;
         }
         slot.scheduled = true;
-        let full = TaskRef {
-            index: task.index,
-            gen: slot.gen(),
+        let task = TaskRef {
+            index: packed.index,
+            id: slot.id,
         };
         drop(tasks);
-        self.run_queue.borrow_mut().push_back(full);
+        self.run_queue.borrow_mut().push_back(task);
     }
 
     pub(crate) fn start(&self, task: TaskRef) {
@@ -186,7 +186,7 @@ impl Core {
     fn slot_mut<'a>(&self, tasks: &'a mut Slab<Slot>, task: TaskRef) -> Option<&'a mut Slot> {
         tasks
             .get_mut(task.index as usize)
-            .filter(|slot| slot.gen() == task.gen)
+            .filter(|slot| slot.id == task.id)
     }
 
     // ----- running -----------------------------------------------------------------------
@@ -452,7 +452,7 @@ impl Core {
         }
         let mut tasks = self.tasks.borrow_mut();
         self.slot_mut(&mut tasks, task)
-            .map_or(task.gen as u64, |slot| slot.id)
+            .map_or(task.id, |slot| slot.id)
     }
 
     pub(crate) fn task_name(&self, task: TaskRef) -> Option<Rc<str>> {
@@ -592,8 +592,7 @@ impl Core {
             let mut words = Vec::new();
             self.shared.drain_remote(&mut words);
             for word in words {
-                let (_, task) = waker::unpack(word);
-                self.schedule_packed(task);
+                self.schedule_packed(waker::unpack(word));
             }
         }
         self.fire_timers();

@@ -73,17 +73,18 @@ pub(crate) fn boxed<F: Future + 'static>(future: F) -> Pin<Box<dyn RawTask>> {
     Box::pin(FutureTask::new(future))
 }
 
-/// A task's address: its slab index and its generation (the low 32 bits of its id).
+/// A task's address: its slab index and its id (unique per runtime, so a reused slot is told
+/// apart from the task that held it before).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TaskRef {
     pub(crate) index: u32,
-    pub(crate) gen: u32,
+    pub(crate) id: u64,
 }
 
 /// The main future of `run`: not in the slab, polled by `block_on` itself.
 pub(crate) const MAIN: TaskRef = TaskRef {
     index: MAX_INDEX,
-    gen: 0,
+    id: 0,
 };
 
 /// Where a task is in its life.
@@ -136,10 +137,6 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    pub(crate) fn gen(&self) -> u32 {
-        self.id as u32
-    }
-
     pub(crate) fn name(&self) -> Option<Rc<str>> {
         self.extra.as_ref().and_then(|extra| extra.name.clone())
     }

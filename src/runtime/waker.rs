@@ -28,24 +28,35 @@ const GEN_MASK: usize = (1 << GEN_BITS) - 1;
 /// The largest slab index a task may have; the main future uses `MAX_INDEX` itself.
 pub(crate) const MAX_INDEX: u32 = INDEX_MASK as u32;
 
-/// Packs a task reference and its runtime id into one word.
+/// Packs a task reference and its runtime id into one word (the id truncated to 24 bits).
 pub(crate) fn pack(runtime: u16, task: TaskRef) -> usize {
     ((runtime as usize) << (INDEX_BITS + GEN_BITS))
-        | ((task.gen as usize & GEN_MASK) << INDEX_BITS)
+        | ((task.id as usize & GEN_MASK) << INDEX_BITS)
         | (task.index as usize & INDEX_MASK)
 }
 
-/// Splits a packed word into the runtime id and the task reference (generation truncated).
-pub(crate) fn unpack(word: usize) -> (u16, TaskRef) {
-    let runtime = (word >> (INDEX_BITS + GEN_BITS)) as u16;
-    let gen = ((word >> INDEX_BITS) & GEN_MASK) as u32;
-    let index = (word & INDEX_MASK) as u32;
-    (runtime, TaskRef { index, gen })
+/// What a packed word says: the runtime id, the slab index, and the low bits of the task id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Packed {
+    pub(crate) runtime: u16,
+    pub(crate) index: u32,
+    low_id: u32,
 }
 
-/// Whether two generations agree in the bits a waker carries.
-pub(crate) fn same_gen(full: u32, packed: u32) -> bool {
-    (full as usize & GEN_MASK) == packed as usize
+impl Packed {
+    /// Whether the word was made for the task whose full id is `id`.
+    pub(crate) fn is_for(&self, id: u64) -> bool {
+        (id as usize & GEN_MASK) == self.low_id as usize
+    }
+}
+
+/// Splits a packed word.
+pub(crate) fn unpack(word: usize) -> Packed {
+    Packed {
+        runtime: (word >> (INDEX_BITS + GEN_BITS)) as u16,
+        low_id: ((word >> INDEX_BITS) & GEN_MASK) as u32,
+        index: (word & INDEX_MASK) as u32,
+    }
 }
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
@@ -70,17 +81,17 @@ pub(crate) fn waker(runtime: u16, task: TaskRef) -> Waker {
 }
 
 fn wake_word(word: usize) {
-    let (runtime, task) = unpack(word);
+    let packed = unpack(word);
     let woke_locally = context::with_core(|core| {
-        if core.id() == runtime {
-            core.schedule_packed(task);
+        if core.id() == packed.runtime {
+            core.schedule_packed(packed);
             true
         } else {
             false
         }
     });
     if woke_locally != Some(true) {
-        if let Some(shared) = registry_get(runtime) {
+        if let Some(shared) = registry_get(packed.runtime) {
             shared.push_remote(word);
         }
     }
