@@ -137,7 +137,8 @@ fn loop_exit_is_reported_once_the_last_keep_alive_is_dropped() {
         });
         std::future::pending::<()>().await
     });
-    assert!(err.is_err());
+    let err = err.unwrap_err();
+    assert_eq!(err.blocked().len(), 1, "only main was blocked: {err}");
 }
 
 #[test]

@@ -94,3 +94,33 @@ fn a_panic_in_main_propagates_out_of_run() {
     assert!(result.is_err());
     greenery::run(async {}); // the thread can run again afterwards
 }
+
+#[test]
+fn abort_policy_applies_to_a_destructor_that_panics_during_kill() {
+    quiet();
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("destructor panicked");
+        }
+    }
+    let rt = Builder::new()
+        .on_task_panic(PanicPolicy::Abort)
+        .build()
+        .unwrap();
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let h = spawn(async {
+                let _bomb = Bomb;
+                std::future::pending::<()>().await;
+            });
+            yield_now().await;
+            h.kill();
+            let other = spawn(async {});
+            other.await.unwrap();
+            unreachable!("the runtime aborts at the next task poll");
+        })
+    }));
+    let payload = result.unwrap_err();
+    assert_eq!(*payload.downcast::<&str>().unwrap(), "destructor panicked");
+}

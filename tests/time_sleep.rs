@@ -208,3 +208,15 @@ fn back_to_back_real_sleeps_each_wake_the_loop() {
     });
     assert_eq!(woke, 300);
 }
+
+#[test]
+fn an_interval_too_long_to_represent_ticks_once_then_never() {
+    let err = paused()
+        .try_block_on(async {
+            let mut never = interval(Duration::MAX);
+            never.tick().await; // the first tick is now
+            never.tick().await;
+        })
+        .unwrap_err();
+    assert_eq!(err.blocked().len(), 1);
+}

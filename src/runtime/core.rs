@@ -309,12 +309,17 @@ impl Core {
         if matches!(body, Body::Empty) && waiters.is_empty() {
             return;
         }
-        // A destructor that panics must not take the runtime down with it.
+        // A destructor that panics must not take the runtime down with it; the panic policy
+        // decides what becomes of it.
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(body))) {
-            eprintln!(
-                "greenery: a task's destructor panicked: {}",
-                panic_message(payload.as_ref())
-            );
+            match self.config.panic_policy {
+                PanicPolicy::Report => eprintln!(
+                    "greenery: a task's destructor panicked: {}",
+                    panic_message(payload.as_ref())
+                ),
+                PanicPolicy::Silent => {}
+                PanicPolicy::Abort => self.set_abort(payload),
+            }
         }
         for waiter in waiters {
             waiter.wake();

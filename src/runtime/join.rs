@@ -228,13 +228,12 @@ impl<T> Future for JoinHandle<T> {
                 this.registered = Some(cx.waker().clone());
                 return Poll::Pending;
             }
-            Some(Ok(())) => match output {
-                Some(output) => Ok(output),
-                None => Err(JoinError::Killed),
-            },
+            Some(Ok(())) => Ok(output.expect("a finished task's output is taken once")),
             Some(Err(JoinOutcome::Killed)) => Err(JoinError::Killed),
             Some(Err(JoinOutcome::Panicked(payload))) => Err(JoinError::Panicked(payload)),
-            Some(Err(JoinOutcome::Taken)) => Err(JoinError::Killed),
+            Some(Err(JoinOutcome::Taken)) => {
+                unreachable!("only this handle takes the result, and it is done after that")
+            }
         };
         this.registered = None;
         this.done = true;

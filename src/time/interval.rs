@@ -6,7 +6,8 @@ use super::sleep::sleep_until;
 
 /// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes after one
 /// yield. When ticks are missed (the task was busy), the next tick is one period after the
-/// late one instead of a burst of catch-up ticks. A zero period ticks on every yield.
+/// late one instead of a burst of catch-up ticks. A zero period ticks on every yield; a period
+/// too long to represent (`Duration::MAX`) ticks once and then never again.
 ///
 /// ```
 /// use std::time::Duration;
@@ -19,7 +20,7 @@ use super::sleep::sleep_until;
 /// ```
 pub fn interval(period: Duration) -> Interval {
     Interval {
-        next: super::now(),
+        next: Some(super::now()),
         period,
     }
 }
@@ -37,7 +38,8 @@ pub fn interval(period: Duration) -> Interval {
 /// ```
 #[derive(Debug)]
 pub struct Interval {
-    next: Instant,
+    /// `None` once the next tick would be past the end of time: it never comes.
+    next: Option<Instant>,
     period: Duration,
 }
 
@@ -54,12 +56,15 @@ impl Interval {
     /// });
     /// ```
     pub async fn tick(&mut self) -> Instant {
-        let scheduled = self.next;
+        let Some(scheduled) = self.next else {
+            // A period too long to represent: the next tick never comes.
+            return std::future::pending().await;
+        };
         sleep_until(scheduled).await;
         let now = super::now();
-        self.next = scheduled.checked_add(self.period).unwrap_or(scheduled);
-        if self.next < now && !self.period.is_zero() {
-            self.next = now.checked_add(self.period).unwrap_or(now);
+        self.next = scheduled.checked_add(self.period);
+        if self.next.is_some_and(|next| next < now) && !self.period.is_zero() {
+            self.next = now.checked_add(self.period);
         }
         scheduled
     }

@@ -35,8 +35,9 @@ pub fn now() -> Instant {
 /// tasks are queued; nothing runs until the caller yields). For poll-by-poll tests of timers.
 ///
 /// # Panics
-/// Outside a runtime, or when the runtime's clock is not paused
-/// ([`Builder::start_paused`](crate::Builder::start_paused)).
+/// Outside a runtime, when the runtime's clock is not paused
+/// ([`Builder::start_paused`](crate::Builder::start_paused)), or when `duration` would move the
+/// clock past what `Instant` can represent.
 ///
 /// ```
 /// use std::time::Duration;
@@ -54,6 +55,10 @@ pub fn advance(duration: Duration) {
         core.clock.is_paused(),
         "greenery::time::advance needs a paused clock (Builder::start_paused(true))"
     );
-    core.clock.advance_to(core.now() + duration);
+    let target = core
+        .now()
+        .checked_add(duration)
+        .expect("greenery::time::advance: the clock would overflow");
+    core.clock.advance_to(target);
     core.fire_timers();
 }
