@@ -431,3 +431,74 @@ fn a_switch_result_fits_in_two_registers() {
     assert_eq!(size_of::<Error>(), 16);
     assert_eq!(size_of::<std::task::Poll<Result<u64, Error>>>(), 16);
 }
+
+/// Logs its number when dropped.
+struct Guard(u64, Rc<RefCell<Vec<u64>>>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.1.borrow_mut().push(self.0);
+    }
+}
+
+#[test]
+fn killing_a_deep_chain_of_suspended_greenlets_does_not_grow_the_stack() {
+    const DEPTH: u64 = 20_000;
+    let dropped = Rc::new(RefCell::new(Vec::new()));
+    greenery::run({
+        let dropped = dropped.clone();
+        async move {
+            let main = getcurrent::<u64>();
+            // Each level creates the next, switches into it and waits there; every child is
+            // re-parented to main, so only the body above it holds it.
+            fn nest(depth: u64, main: Greenlet<u64>, log: Rc<RefCell<Vec<u64>>>) -> Greenlet<u64> {
+                Greenlet::new(move |n: u64| async move {
+                    let _guard = Guard(depth, log.clone());
+                    if depth == 0 {
+                        return main.switch(n).await;
+                    }
+                    let child = nest(depth - 1, main.clone(), log);
+                    child.set_parent(&main).unwrap();
+                    Ok(child.switch(n + 1).await? + 1)
+                })
+            }
+            let top = nest(DEPTH, main, dropped.clone());
+            assert_eq!(top.switch(0).await.unwrap(), DEPTH);
+            assert!(dropped.borrow().is_empty());
+            drop(top);
+            // Each level gets GreenletExit and its guard runs before its child is killed.
+            let expected: Vec<u64> = (0..=DEPTH).rev().collect();
+            assert!(*dropped.borrow() == expected);
+        }
+    });
+}
+
+#[test]
+fn freeing_a_long_chain_of_parents_does_not_grow_the_stack() {
+    const LENGTH: u64 = 100_000;
+    let dropped = Rc::new(RefCell::new(Vec::new()));
+    greenery::run({
+        let dropped = dropped.clone();
+        async move {
+            // first -> parent -> parent ...: each new greenlet becomes the parent of the
+            // previous one, whose parent link then is the only handle to it.
+            let first = Greenlet::new(|()| async { Ok(()) });
+            let mut top = first.clone();
+            for i in 0..LENGTH {
+                let guard = Guard(i, dropped.clone());
+                let parent = Greenlet::new(move |()| async move {
+                    drop(guard);
+                    Ok(())
+                });
+                top.set_parent(&parent).unwrap();
+                top = parent;
+            }
+            drop(top);
+            assert!(dropped.borrow().is_empty());
+            drop(first);
+            // Unstarted bodies are dropped from the first up, each node freeing its parent.
+            let expected: Vec<u64> = (0..LENGTH).collect();
+            assert!(*dropped.borrow() == expected);
+        }
+    });
+}

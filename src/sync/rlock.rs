@@ -102,7 +102,7 @@ impl RLock {
     pub fn try_acquire(&self) -> Option<RLockGuard> {
         let mut state = self.shared.borrow_mut();
         take(&mut state, me()).then(|| RLockGuard {
-            shared: self.shared.clone(),
+            shared: Some(self.shared.clone()),
         })
     }
 
@@ -227,7 +227,8 @@ impl fmt::Debug for RLock {
 /// ```
 #[must_use = "dropping the guard releases the lock at once"]
 pub struct RLockGuard {
-    shared: Shared,
+    /// `None` once [`forget`](Self::forget) kept the acquire without the guard.
+    shared: Option<Shared>,
 }
 
 impl RLockGuard {
@@ -242,14 +243,17 @@ impl RLockGuard {
     ///     assert!(!lock.is_locked());
     /// });
     /// ```
-    pub fn forget(self) {
-        std::mem::forget(self);
+    pub fn forget(mut self) {
+        self.shared = None;
     }
 }
 
 impl Drop for RLockGuard {
     fn drop(&mut self) {
-        let mut state = self.shared.borrow_mut();
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        let mut state = shared.borrow_mut();
         // Zero only if the owner also released this level by hand.
         if state.depth > 0 {
             release_one(&mut state);
@@ -290,7 +294,7 @@ impl Future for RLockAcquire {
                 state.waiters.remove(key);
             }
             return Poll::Ready(RLockGuard {
-                shared: this.shared.clone(),
+                shared: Some(this.shared.clone()),
             });
         }
         match this.key {
@@ -321,5 +325,26 @@ impl fmt::Debug for RLockAcquire {
         f.debug_struct("RLockAcquire")
             .field("waiting", &self.key.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::RLock;
+
+    #[test]
+    fn a_forgotten_guard_holds_no_reference_to_the_state() {
+        crate::run(async {
+            let lock = RLock::new();
+            lock.acquire().await.forget();
+            lock.try_acquire().unwrap().forget();
+            assert_eq!(Rc::strong_count(&lock.shared), 1);
+            lock.release().unwrap();
+            lock.release().unwrap();
+            assert!(!lock.is_locked());
+            assert_eq!(Rc::strong_count(&lock.shared), 1);
+        });
     }
 }

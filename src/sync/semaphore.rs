@@ -73,7 +73,7 @@ fn try_acquire(shared: &Shared) -> Option<SemaphoreGuard> {
     }
     state.permits -= 1;
     Some(SemaphoreGuard {
-        shared: shared.clone(),
+        shared: Some(shared.clone()),
     })
 }
 
@@ -453,7 +453,8 @@ impl fmt::Debug for Lock {
 /// ```
 #[must_use = "dropping the guard releases the permit at once"]
 pub struct SemaphoreGuard {
-    shared: Shared,
+    /// `None` once [`forget`](Self::forget) kept the acquire without the guard.
+    shared: Option<Shared>,
 }
 
 impl SemaphoreGuard {
@@ -469,15 +470,17 @@ impl SemaphoreGuard {
     ///     assert_eq!(sem.available_permits(), 1);
     /// });
     /// ```
-    pub fn forget(self) {
-        std::mem::forget(self);
+    pub fn forget(mut self) {
+        self.shared = None;
     }
 }
 
 impl Drop for SemaphoreGuard {
     fn drop(&mut self) {
         // At the bound only when the permit was also released by hand: nothing to return.
-        let _ = release(&self.shared, ReleaseError::SEMAPHORE);
+        if let Some(shared) = &self.shared {
+            let _ = release(shared, ReleaseError::SEMAPHORE);
+        }
     }
 }
 
@@ -521,7 +524,7 @@ impl Future for Acquire {
                 state.waiters.remove(key);
             }
             return Poll::Ready(SemaphoreGuard {
-                shared: this.shared.clone(),
+                shared: Some(this.shared.clone()),
             });
         }
         match this.key {
@@ -553,5 +556,32 @@ impl fmt::Debug for Acquire {
         f.debug_struct("Acquire")
             .field("waiting", &self.key.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use super::{BoundedSemaphore, Lock, Semaphore};
+
+    #[test]
+    fn a_forgotten_guard_holds_no_reference_to_the_state() {
+        let sem = Semaphore::new(2);
+        sem.try_acquire().unwrap().forget();
+        assert_eq!(Rc::strong_count(&sem.shared), 1);
+        sem.release();
+        assert_eq!(sem.available_permits(), 2);
+
+        let bounded = BoundedSemaphore::new(1);
+        bounded.try_acquire().unwrap().forget();
+        assert_eq!(Rc::strong_count(&bounded.shared), 1);
+        bounded.release().unwrap();
+
+        let lock = Lock::new();
+        lock.try_acquire().unwrap().forget();
+        assert_eq!(Rc::strong_count(&lock.shared), 1);
+        lock.release().unwrap();
+        assert!(!lock.is_locked());
     }
 }
