@@ -70,7 +70,18 @@
 //! greenlet that has not started, it kills it without running and is raised in its parent
 //! (rule 32). [`Error::Exit`] is `GreenletExit`. Dropping the last handle to a greenlet
 //! waiting in a switch raises `Error::Exit` there, lets the body run until it returns or
-//! suspends again, and drops it, so its destructors run (rule 33).
+//! suspends again, and drops it, so its destructors run (rule 33). A greenlet killed that way
+//! that drops the last handle of another suspended greenlet kills it too, right after its own
+//! poll (a chain of any depth is killed in a loop, never by recursion).
+//!
+//! Handles are reference counts, so a suspended greenlet in a reference cycle is never
+//! killed, and its body and destructors are never dropped, not even when the runtime ends
+//! (the same as Python, artifact A3). A greenlet's parent handle is part of such a cycle when
+//! its parent's body holds its handle: a body that creates a child (whose parent is then
+//! that body's greenlet), switches into it and keeps its handle while the child waits in a
+//! switch to someone else leaks both once every other handle is gone. Break the cycle before
+//! dropping: re-parent the child (`child.set_parent(&main)`), let it finish, or kill it with
+//! [`throw`](Greenlet::throw)`(Error::Exit)`.
 //!
 //! ```
 //! use greenery::greenlet::{getcurrent, Error, Greenlet};
@@ -448,7 +459,9 @@ fn current_handle() -> Option<Handle> {
     match node::switcher() {
         Switcher::Outside => None,
         Switcher::Root(_, root) => Some(root),
-        // SAFETY: `current` is set only while a driver (or a kill) holds a handle to it.
+        // SAFETY: `current` is set only by `Node::poll_as_current`, from `Rc::as_ptr` of an
+        // `Rc` that its caller (a driver's handle, or the release killing the node) holds for
+        // the whole poll, and the body calling this runs inside that poll.
         Switcher::Body(current) => Some(unsafe { Handle::from_ptr(current) }),
     }
 }

@@ -3,7 +3,8 @@
 //! per-thread "current greenlet", and the roots (one per task that uses greenlets).
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr;
 use std::rc::{Rc, Weak};
@@ -89,14 +90,21 @@ impl Node {
 
     /// Polls the body as the current greenlet. A panic in the body leaves the node dead (it
     /// is never polled again) and the current greenlet as it was.
+    ///
+    /// Takes the `Rc`: the current-greenlet pointer comes from [`Rc::as_ptr`], so its
+    /// provenance covers the reference counts and [`Handle::from_ptr`] may use it (a pointer
+    /// made from `&Node` covers only the node).
     #[inline]
-    pub(crate) fn poll_as_current(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    pub(crate) fn poll_as_current(
+        this: &Rc<Node>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Error>> {
         let mut polling = Polling {
-            node: self,
-            outer: set_current(self),
+            node: this,
+            outer: set_current(Rc::as_ptr(this)),
             returned: false,
         };
-        let polled = self.poll_body(cx);
+        let polled = this.poll_body(cx);
         polling.returned = true;
         drop(polling);
         polled
@@ -160,11 +168,18 @@ impl Node {
 /// A strong reference to a node. When the last one to a greenlet that waits in a switch is
 /// dropped, `GreenletExit` is raised at that switch and the body runs until it returns or
 /// suspends again; then the body is dropped (SEMANTICS rule 33).
-pub(crate) struct Handle(Rc<Node>);
+///
+/// The `Rc` is dropped by hand: the last one goes to [`release`], which owns it from there.
+pub(crate) struct Handle(ManuallyDrop<Rc<Node>>);
 
 impl Handle {
     pub(crate) fn new(node: Node) -> Handle {
-        Handle(Rc::new(node))
+        Handle::from_rc(Rc::new(node))
+    }
+
+    #[inline]
+    fn from_rc(node: Rc<Node>) -> Handle {
+        Handle(ManuallyDrop::new(node))
     }
 
     #[inline]
@@ -175,15 +190,22 @@ impl Handle {
     /// A new handle to the node at `node`.
     ///
     /// # Safety
-    /// `node` must come from [`Handle::ptr`] of a handle that is still alive.
+    /// `node` must come from [`Rc::as_ptr`] of an `Rc<Node>` ([`Handle::ptr`], or the current
+    /// greenlet set by [`Node::poll_as_current`]) whose node is still alive.
     #[inline]
     pub(crate) unsafe fn from_ptr(node: *const Node) -> Handle {
         // SAFETY: `node` comes from `Rc::as_ptr` of a live `Rc` (the caller's guarantee), so
         // adding a strong count and rebuilding an `Rc` from it is sound.
         unsafe {
             Rc::increment_strong_count(node);
-            Handle(Rc::from_raw(node))
+            Handle::from_rc(Rc::from_raw(node))
         }
+    }
+
+    /// Polls the body as the current greenlet (see [`Node::poll_as_current`]).
+    #[inline]
+    pub(crate) fn poll_as_current(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Node::poll_as_current(&self.0, cx)
     }
 
     pub(crate) fn downgrade(&self) -> Weak<Node> {
@@ -198,7 +220,7 @@ impl Handle {
 impl Clone for Handle {
     #[inline]
     fn clone(&self) -> Handle {
-        Handle(self.0.clone())
+        Handle::from_rc(Rc::clone(&self.0))
     }
 }
 
@@ -214,24 +236,87 @@ impl std::ops::Deref for Handle {
 impl Drop for Handle {
     #[inline]
     fn drop(&mut self) {
-        if Rc::strong_count(&self.0) == 1 {
-            release(&self.0);
+        // SAFETY: `drop` runs once, and nothing uses `self.0` after it.
+        let node = unsafe { ManuallyDrop::take(&mut self.0) };
+        if Rc::strong_count(&node) == 1 {
+            release(node);
         }
     }
 }
 
-/// The last handle to `node` is going away.
+/// The last handle to `node` went: kill the greenlet and free the node.
+///
+/// Killing runs the body, which may drop the last handle of another suspended greenlet, and
+/// freeing a node drops its parent handle: done recursively, a deep chain of greenlets would
+/// overflow the stack. So the outermost release is a trampoline: a release made while it
+/// runs only queues its node, and the outermost one kills and frees the queued nodes, oldest
+/// first, until none is left. A greenlet killed by the kill of another thus dies right after
+/// that other body's poll, not inside it.
 #[cold]
 #[inline(never)]
-fn release(node: &Rc<Node>) {
-    match &node.kind {
-        Kind::Root(key) => forget_root(*key, node),
-        Kind::Body(_) => {
-            if node.state.get() == State::Suspended {
-                raise_exit(node);
+fn release(node: Rc<Node>) {
+    let mut node = Some(node);
+    let outermost = RELEASED.try_with(|released| {
+        let mut released = released.borrow_mut();
+        match released.as_mut() {
+            Some(queue) => {
+                queue.extend(node.take());
+                false
             }
-            node.kill();
+            None => {
+                *released = Some(VecDeque::new());
+                true
+            }
         }
+    });
+    let Some(node) = node else {
+        return; // queued
+    };
+    if outermost.is_err() {
+        // The thread is exiting and the queue is gone: no trampoline.
+        kill_released(node);
+        return;
+    }
+    let _trampoline = Trampoline;
+    let mut next = Some(node);
+    while let Some(node) = next {
+        kill_released(node);
+        next = Trampoline::pop();
+    }
+}
+
+/// Kills the greenlet of `node` if no handle came back meanwhile, then drops the `Rc`.
+fn kill_released(node: Rc<Node>) {
+    if Rc::strong_count(&node) == 1 {
+        match &node.kind {
+            Kind::Root(key) => forget_root(*key, &node),
+            Kind::Body(_) => {
+                if node.state.get() == State::Suspended {
+                    raise_exit(&node);
+                }
+                node.kill();
+            }
+        }
+    }
+    drop(node);
+}
+
+/// Ends the outermost release: kills what is still queued (after a panic, without running
+/// bodies) and marks that no release runs.
+struct Trampoline;
+
+impl Trampoline {
+    fn pop() -> Option<Rc<Node>> {
+        RELEASED.with(|released| released.borrow_mut().as_mut()?.pop_front())
+    }
+}
+
+impl Drop for Trampoline {
+    fn drop(&mut self) {
+        while let Some(node) = Trampoline::pop() {
+            kill_released(node);
+        }
+        RELEASED.with(|released| *released.borrow_mut() = None);
     }
 }
 
@@ -247,7 +332,7 @@ fn raise_exit(node: &Rc<Node>) {
         return;
     }
     let waker = Waker::from(Arc::new(Abandoned));
-    let _ = node.poll_as_current(&mut Context::from_waker(&waker));
+    let _ = Node::poll_as_current(node, &mut Context::from_waker(&waker));
     node.request.set(Request::NONE);
 }
 
@@ -317,6 +402,9 @@ thread_local! {
             last_root: Cell::new(((0, 0, 0), ptr::null())),
         }
     };
+    /// The nodes released during the outermost release, for it to kill; `None` when no
+    /// release runs.
+    static RELEASED: RefCell<Option<VecDeque<Rc<Node>>>> = const { RefCell::new(None) };
     /// Every live root of this thread's runtimes, by task.
     static ROOTS: RefCell<BTreeMap<RootKey, Weak<Node>>> = const { RefCell::new(BTreeMap::new()) };
 }
@@ -386,7 +474,7 @@ fn find_root(key: RootKey) -> Option<(usize, Handle)> {
     let core = key.0;
     let found = ROOTS.with(|roots| roots.borrow().get(&key).and_then(Weak::upgrade));
     let root = match found {
-        Some(node) => Handle(node),
+        Some(node) => Handle::from_rc(node),
         None => {
             let runtime = Rc::downgrade(&context::current_core()?);
             let root = Handle::new(Node {
