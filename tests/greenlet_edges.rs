@@ -443,7 +443,7 @@ impl Drop for Guard {
 
 #[test]
 fn killing_a_deep_chain_of_suspended_greenlets_does_not_grow_the_stack() {
-    const DEPTH: u64 = 20_000;
+    const DEPTH: u64 = if cfg!(miri) { 50 } else { 20_000 };
     let dropped = Rc::new(RefCell::new(Vec::new()));
     greenery::run({
         let dropped = dropped.clone();
@@ -475,7 +475,7 @@ fn killing_a_deep_chain_of_suspended_greenlets_does_not_grow_the_stack() {
 
 #[test]
 fn freeing_a_long_chain_of_parents_does_not_grow_the_stack() {
-    const LENGTH: u64 = 100_000;
+    const LENGTH: u64 = if cfg!(miri) { 50 } else { 100_000 };
     let dropped = Rc::new(RefCell::new(Vec::new()));
     greenery::run({
         let dropped = dropped.clone();
