@@ -307,7 +307,10 @@ struct Trampoline;
 
 impl Trampoline {
     fn pop() -> Option<Rc<Node>> {
-        RELEASED.with(|released| released.borrow_mut().as_mut()?.pop_front())
+        RELEASED
+            .try_with(|released| released.borrow_mut().as_mut()?.pop_front())
+            .ok()
+            .flatten()
     }
 }
 
@@ -316,7 +319,7 @@ impl Drop for Trampoline {
         while let Some(node) = Trampoline::pop() {
             kill_released(node);
         }
-        RELEASED.with(|released| *released.borrow_mut() = None);
+        let _ = RELEASED.try_with(|released| *released.borrow_mut() = None);
     }
 }
 
