@@ -73,7 +73,8 @@ unsafe fn drop(_: *const ()) {}
 
 /// The waker of `task` in runtime `runtime`.
 pub(crate) fn waker(runtime: u16, task: TaskRef) -> Waker {
-    let data = pack(runtime, task) as *const ();
+    // A pointer with no provenance: the word is never dereferenced.
+    let data = std::ptr::null::<()>().wrapping_byte_add(pack(runtime, task));
     // SAFETY: the vtable's functions never dereference `data`: it is an integer in pointer
     // clothing, so every clone/wake/drop is sound on any thread and at any time, including
     // after the runtime is gone. `clone` returns the same vtable; `drop` owns nothing.
