@@ -88,6 +88,16 @@ impl TcpListener {
     ///
     /// Errors such as running out of file descriptors (`EMFILE`) are returned; the listener
     /// stays usable, so a server can log them, wait, and accept again.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let client = greenery::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    /// let (server, peer) = listener.accept().await.unwrap();
+    /// assert_eq!(peer, client.local_addr().unwrap());
+    /// assert_eq!(server.peer_addr().unwrap(), peer);
+    /// # });
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.inner
             .parked(Direction::Read, poll_fn(|cx| self.poll_accept(cx)))
@@ -95,6 +105,16 @@ impl TcpListener {
     }
 
     /// Polls for a connection: the building block of [`accept`](Self::accept).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # greenery::run(async {
+    /// # let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let client = greenery::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+    /// let (_server, peer) = poll_fn(|cx| listener.poll_accept(cx)).await.unwrap();
+    /// assert_eq!(peer, client.local_addr().unwrap());
+    /// # });
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         let (stream, addr) = match self.inner.poll_io(cx, Direction::Read, |l| l.accept()) {
             Poll::Ready(Ok(accepted)) => accepted,
@@ -125,21 +145,51 @@ impl TcpListener {
     }
 
     /// The address the listener is bound to.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let addr = listener.local_addr().unwrap();
+    /// assert!(addr.ip().is_loopback() && addr.port() != 0); // port 0 picked a free port
+    /// # });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().local_addr()
     }
 
     /// Sets `IP_TTL` for accepted connections.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// listener.set_ttl(42).unwrap();
+    /// assert_eq!(listener.ttl().unwrap(), 42);
+    /// # });
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.inner.get().set_ttl(ttl)
     }
 
     /// Reads `IP_TTL`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// assert!(listener.ttl().unwrap() > 0); // the system default, usually 64
+    /// # });
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.inner.get().ttl()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// assert!(listener.take_error().unwrap().is_none()); // nothing went wrong
+    /// # });
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.get().take_error()
     }
@@ -165,6 +215,18 @@ impl fmt::Debug for TcpListener {
 
 /// The connections of a [`TcpListener`]: a [`Stream`] of `io::Result<TcpStream>` that never
 /// ends. Made by [`TcpListener::incoming`].
+///
+/// ```
+/// use futures_core::Stream;
+/// use std::{future::poll_fn, pin::Pin};
+/// # greenery::run(async {
+/// # let listener = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// let client = greenery::net::TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+/// let mut incoming: greenery::net::Incoming<'_> = listener.incoming();
+/// let server = poll_fn(|cx| Pin::new(&mut incoming).poll_next(cx)).await.unwrap().unwrap();
+/// assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+/// # });
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct Incoming<'a> {
     listener: &'a TcpListener,
@@ -255,6 +317,15 @@ impl TcpStream {
     }
 
     /// Wraps a connected stream made with std (it is switched to non-blocking mode).
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let std = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    /// let stream = greenery::net::TcpStream::from_std(std).unwrap();
+    /// assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+    /// # });
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
@@ -267,6 +338,18 @@ impl TcpStream {
     }
 
     /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.write_all(b"hello").await.unwrap();
+    /// let mut buf = [0; 16];
+    /// let n = s.read(&mut buf).await.unwrap();
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # });
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner
             .parked(Direction::Read, poll_fn(|cx| self.poll_read(cx, buf)))
@@ -274,6 +357,19 @@ impl TcpStream {
     }
 
     /// Polls a read into `buf`: the building block of [`read`](Self::read).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.write_all(b"hi").await.unwrap();
+    /// let mut buf = [0; 8];
+    /// let n = poll_fn(|cx| s.poll_read(cx, &mut buf)).await.unwrap();
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # });
+    /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let len = buf.len();
         self.inner
@@ -281,23 +377,74 @@ impl TcpStream {
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.write_all(b"ab").await.unwrap();
+    /// c.shutdown(std::net::Shutdown::Write).unwrap();
+    /// let mut buf = [0; 3]; // one more byte than will ever arrive
+    /// let err = s.read_exact(&mut buf).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// # });
+    /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
         self.inner.parked(Direction::Read, read).await
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.write_all(b"all of it").await.unwrap();
+    /// drop(c); // closing the connection ends the stream
+    /// let mut got = Vec::new();
+    /// assert_eq!(s.read_to_end(&mut got).await.unwrap(), 9);
+    /// assert_eq!(got, b"all of it");
+    /// # });
+    /// ```
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
         let read = io_util::read_to_end(buf, |cx, chunk| self.poll_read(cx, chunk));
         self.inner.parked(Direction::Read, read).await
     }
 
     /// Reads into `buf` without taking the bytes off the stream.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.write_all(b"peek").await.unwrap();
+    /// let mut buf = [0; 4];
+    /// assert_eq!(s.peek(&mut buf).await.unwrap(), 4);
+    /// s.read_exact(&mut buf).await.unwrap(); // the peeked bytes are still there
+    /// assert_eq!(&buf, b"peek");
+    /// # });
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.io(Direction::Read, |s| s.peek(buf)).await
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert_eq!(c.write(b"some bytes").await.unwrap(), 10); // an empty buffer takes all
+    /// let mut buf = [0; 10];
+    /// s.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"some bytes");
+    /// # });
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner
             .parked(Direction::Write, poll_fn(|cx| self.poll_write(cx, buf)))
@@ -305,6 +452,19 @@ impl TcpStream {
     }
 
     /// Polls a write of `buf`: the building block of [`write`](Self::write).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert_eq!(poll_fn(|cx| c.poll_write(cx, b"hi")).await.unwrap(), 2);
+    /// let mut buf = [0; 2];
+    /// s.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"hi");
+    /// # });
+    /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.inner
             .poll_transfer(cx, Direction::Write, buf.len(), |s| {
@@ -313,27 +473,87 @@ impl TcpStream {
     }
 
     /// Writes all of `buf`, waiting for buffer space as often as needed.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// let reader = greenery::spawn(async move {
+    ///     let mut got = Vec::new();
+    ///     s.read_to_end(&mut got).await.unwrap();
+    ///     got.len()
+    /// });
+    /// let big = vec![7u8; 1 << 20]; // more than the socket buffers hold
+    /// c.write_all(&big).await.unwrap();
+    /// drop(c);
+    /// assert_eq!(reader.await.unwrap(), big.len());
+    /// # });
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
         self.inner.parked(Direction::Write, write).await
     }
 
     /// Does nothing: TCP has no user-space buffer. Here for std's `Write` shape.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.write_all(b"x").await.unwrap();
+    /// c.flush().await.unwrap(); // a no-op: the byte is already in the kernel
+    /// let mut buf = [0; 1];
+    /// s.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"x");
+    /// # });
+    /// ```
     pub async fn flush(&self) -> io::Result<()> {
         Ok(())
     }
 
     /// Shuts down the read half, the write half (the peer reads end of stream), or both.
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.shutdown(Shutdown::Write).unwrap();
+    /// let mut buf = [0; 8];
+    /// assert_eq!(s.read(&mut buf).await.unwrap(), 0); // the peer reads end of stream
+    /// # });
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get().shutdown(how)
     }
 
     /// The local address of the connection.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert_eq!(c.local_addr().unwrap(), s.peer_addr().unwrap());
+    /// # });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().local_addr()
     }
 
     /// The peer's address.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert_eq!(c.peer_addr().unwrap(), l.local_addr().unwrap());
+    /// # });
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().peer_addr()
     }
@@ -353,21 +573,60 @@ impl TcpStream {
     }
 
     /// Reads `TCP_NODELAY`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert!(!c.nodelay().unwrap()); // Nagle's algorithm is on by default
+    /// c.set_nodelay(true).unwrap();
+    /// assert!(c.nodelay().unwrap());
+    /// # });
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.inner.get().nodelay()
     }
 
     /// Sets `IP_TTL`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// c.set_ttl(7).unwrap();
+    /// assert_eq!(c.ttl().unwrap(), 7);
+    /// # });
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.inner.get().set_ttl(ttl)
     }
 
     /// Reads `IP_TTL`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert!(c.ttl().unwrap() > 0); // the system default, usually 64
+    /// # });
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.inner.get().ttl()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let l = greenery::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// # let c = greenery::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// # let (s, _) = l.accept().await.unwrap();
+    /// assert!(c.take_error().unwrap().is_none()); // a healthy connection
+    /// # });
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.get().take_error()
     }
