@@ -25,11 +25,31 @@ pub(crate) mod sealed {
     use super::*;
 
     /// What resolving an address takes: nothing, or a lookup of a host name.
+    ///
+    /// An IP literal is `Done` at once; a host name is a `Lookup` on the blocking pool.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let literal = greenery::net::lookup_host("[::1]:80").await.unwrap(); // Done
+    ///     assert_eq!(literal, ["[::1]:80".parse().unwrap()]);
+    ///     let named = greenery::net::lookup_host(("localhost", 80)).await.unwrap(); // Lookup
+    ///     assert!(named.iter().all(|a| a.ip().is_loopback()));
+    /// });
+    /// ```
     pub enum Resolution {
         Done(io::Result<Vec<SocketAddr>>),
         Lookup(String, u16),
     }
 
+    /// How a [`ToSocketAddrs`] type resolves: the sealed supertrait, so only this crate
+    /// implements it. Bad input is an error, not a panic.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let err = greenery::net::lookup_host("no port here").await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// });
+    /// ```
     pub trait Resolve {
         fn resolution(&self) -> Resolution;
     }

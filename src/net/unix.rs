@@ -44,11 +44,39 @@ pub struct UnixListener {
 
 impl UnixListener {
     /// Binds a listener to the socket file `path` (which must not exist yet).
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    ///     let err = greenery::net::UnixListener::bind(&path).unwrap_err(); // the file exists now
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         UnixListener::from_mio(mio::net::UnixListener::bind(path)?)
     }
 
     /// Wraps a listener made with std (it is switched to non-blocking mode).
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let std = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    ///     let listener = greenery::net::UnixListener::from_std(std).unwrap();
+    ///     let _client = greenery::net::UnixStream::connect(&path).await.unwrap();
+    ///     assert!(listener.accept().await.is_ok());
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         UnixListener::from_mio(mio::net::UnixListener::from_std(listener))
@@ -61,6 +89,20 @@ impl UnixListener {
     }
 
     /// Waits for a connection and returns it with the peer's address.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     let _client = greenery::net::UnixStream::connect(&path).await.unwrap();
+    ///     let (_server, peer) = listener.accept().await.unwrap();
+    ///     assert!(peer.is_unnamed()); // the client bound no path of its own
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         self.inner
             .parked(Direction::Read, poll_fn(|cx| self.poll_accept(cx)))
@@ -68,6 +110,21 @@ impl UnixListener {
     }
 
     /// Polls for a connection: the building block of [`accept`](Self::accept).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     let _client = greenery::net::UnixStream::connect(&path).await.unwrap();
+    ///     let (_server, peer) = poll_fn(|cx| listener.poll_accept(cx)).await.unwrap();
+    ///     assert!(peer.is_unnamed());
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         let (stream, addr) = match self.inner.poll_io(cx, Direction::Read, |l| l.accept()) {
             Poll::Ready(Ok(accepted)) => accepted,
@@ -78,16 +135,61 @@ impl UnixListener {
     }
 
     /// The connections, as a [`Stream`] that never ends.
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use std::{future::poll_fn, pin::Pin};
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixStream::connect(&path).await.unwrap();
+    ///     let mut incoming = listener.incoming();
+    ///     let next = poll_fn(|cx| Pin::new(&mut incoming).poll_next(cx)).await;
+    ///     let server = next.unwrap().unwrap(); // never `None`: the stream never ends
+    ///     client.write_all(b"hi").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     server.read_exact(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf, b"hi");
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn incoming(&self) -> UnixIncoming<'_> {
         UnixIncoming { listener: self }
     }
 
     /// The address the listener is bound to.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().local_addr()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     assert!(listener.take_error().unwrap().is_none()); // nothing went wrong
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.get().take_error()
     }
@@ -112,6 +214,28 @@ impl fmt::Debug for UnixListener {
 }
 
 /// The connections of a [`UnixListener`], as a never-ending [`Stream`].
+///
+/// ```
+/// use futures_core::Stream;
+/// use std::{future::poll_fn, pin::Pin};
+/// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir).unwrap();
+/// # let path = dir.join("doc.sock");
+/// # let _ = std::fs::remove_file(&path);
+/// greenery::run(async {
+///     let listener = greenery::net::UnixListener::bind(&path).unwrap();
+///     let mut incoming: greenery::net::UnixIncoming<'_> = listener.incoming();
+///     let _clients = [
+///         greenery::net::UnixStream::connect(&path).await.unwrap(),
+///         greenery::net::UnixStream::connect(&path).await.unwrap(),
+///     ];
+///     for _ in 0..2 {
+///         let next = poll_fn(|cx| Pin::new(&mut incoming).poll_next(cx)).await;
+///         assert!(next.unwrap().is_ok());
+///     }
+/// });
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct UnixIncoming<'a> {
     listener: &'a UnixListener,
@@ -155,6 +279,21 @@ pub struct UnixStream {
 impl UnixStream {
     /// Connects to the socket file `path`. While the listener's backlog is full, retries
     /// every millisecond without blocking other tasks.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let err = greenery::net::UnixStream::connect(&path).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound); // nobody listens yet
+    ///     let _listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixStream::connect(&path).await.unwrap();
+    ///     assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let path = path.as_ref();
         let stream = loop {
@@ -175,12 +314,33 @@ impl UnixStream {
     }
 
     /// A connected pair of sockets.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.write_all(b"to b").await.unwrap();
+    /// let mut buf = [0; 4];
+    /// b.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"to b");
+    /// # });
+    /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
         Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
     }
 
     /// Wraps a connected stream made with std (it is switched to non-blocking mode).
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// let (std_a, std_b) = std::os::unix::net::UnixStream::pair().unwrap();
+    /// let a = greenery::net::UnixStream::from_std(std_a).unwrap();
+    /// std::io::Write::write_all(&mut &std_b, b"hi").unwrap();
+    /// let mut buf = [0; 2];
+    /// a.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"hi");
+    /// # });
+    /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
@@ -193,6 +353,16 @@ impl UnixStream {
     }
 
     /// Reads into `buf`; returns how many bytes arrived, `0` at end of stream.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.write_all(b"hello").await.unwrap();
+    /// let mut buf = [0; 16];
+    /// let n = b.read(&mut buf).await.unwrap();
+    /// assert_eq!(&buf[..n], b"hello");
+    /// # });
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner
             .parked(Direction::Read, poll_fn(|cx| self.poll_read(cx, buf)))
@@ -200,6 +370,17 @@ impl UnixStream {
     }
 
     /// Polls a read into `buf`.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.write_all(b"hi").await.unwrap();
+    /// let mut buf = [0; 8];
+    /// let n = poll_fn(|cx| b.poll_read(cx, &mut buf)).await.unwrap();
+    /// assert_eq!(&buf[..n], b"hi");
+    /// # });
+    /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let len = buf.len();
         self.inner
@@ -207,18 +388,50 @@ impl UnixStream {
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.write_all(b"ab").await.unwrap();
+    /// drop(a);
+    /// let mut buf = [0; 3]; // one more byte than will ever arrive
+    /// let err = b.read_exact(&mut buf).await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// # });
+    /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
         let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
         self.inner.parked(Direction::Read, read).await
     }
 
     /// Reads until end of stream, appending to `buf`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.write_all(b"all of it").await.unwrap();
+    /// drop(a); // closing the socket ends the stream
+    /// let mut got = Vec::new();
+    /// assert_eq!(b.read_to_end(&mut got).await.unwrap(), 9);
+    /// assert_eq!(got, b"all of it");
+    /// # });
+    /// ```
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
         let read = io_util::read_to_end(buf, |cx, buf| self.poll_read(cx, buf));
         self.inner.parked(Direction::Read, read).await
     }
 
     /// Writes some of `buf`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// assert_eq!(a.write(b"some bytes").await.unwrap(), 10); // an empty buffer takes all
+    /// let mut buf = [0; 10];
+    /// b.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"some bytes");
+    /// # });
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner
             .parked(Direction::Write, poll_fn(|cx| self.poll_write(cx, buf)))
@@ -226,6 +439,17 @@ impl UnixStream {
     }
 
     /// Polls a write of `buf`.
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// assert_eq!(poll_fn(|cx| a.poll_write(cx, b"hi")).await.unwrap(), 2);
+    /// let mut buf = [0; 2];
+    /// b.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"hi");
+    /// # });
+    /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.inner
             .poll_transfer(cx, Direction::Write, buf.len(), |s| {
@@ -234,32 +458,95 @@ impl UnixStream {
     }
 
     /// Writes all of `buf`.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// let reader = greenery::spawn(async move {
+    ///     let mut got = Vec::new();
+    ///     b.read_to_end(&mut got).await.unwrap();
+    ///     got.len()
+    /// });
+    /// let big = vec![7u8; 1 << 20]; // more than the socket buffers hold
+    /// a.write_all(&big).await.unwrap();
+    /// drop(a);
+    /// assert_eq!(reader.await.unwrap(), big.len());
+    /// # });
+    /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
         let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
         self.inner.parked(Direction::Write, write).await
     }
 
     /// Does nothing: there is no user-space buffer. Here for std's `Write` shape.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.write_all(b"x").await.unwrap();
+    /// a.flush().await.unwrap(); // a no-op: the byte is already in the kernel
+    /// let mut buf = [0; 1];
+    /// b.read_exact(&mut buf).await.unwrap();
+    /// assert_eq!(&buf, b"x");
+    /// # });
+    /// ```
     pub async fn flush(&self) -> io::Result<()> {
         Ok(())
     }
 
     /// Shuts down the read half, the write half (the peer reads end of stream), or both.
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// a.shutdown(Shutdown::Write).unwrap();
+    /// let mut buf = [0; 8];
+    /// assert_eq!(b.read(&mut buf).await.unwrap(), 0); // the peer reads end of stream
+    /// # });
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get().shutdown(how)
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// assert!(a.local_addr().unwrap().is_unnamed()); // a pair has no paths
+    /// # });
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().local_addr()
     }
 
     /// The peer's address.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let _listener = greenery::net::UnixListener::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixStream::connect(&path).await.unwrap();
+    ///     assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().peer_addr()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixStream::pair().unwrap();
+    /// assert!(a.take_error().unwrap().is_none()); // nothing went wrong
+    /// # });
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.get().take_error()
     }
@@ -301,22 +588,69 @@ pub struct UnixDatagram {
 
 impl UnixDatagram {
     /// A socket bound to the socket file `path`.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let socket = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     assert_eq!(socket.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
         UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
     }
 
     /// A socket bound to no address.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let server = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixDatagram::unbound().unwrap();
+    ///     client.send_to(b"hi", &path).await.unwrap();
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = server.recv_from(&mut buf).await.unwrap();
+    ///     assert!(n == 2 && from.is_unnamed()); // no address to answer to
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
     }
 
     /// A connected pair of sockets.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// let (a, b) = greenery::net::UnixDatagram::pair().unwrap();
+    /// b.send(b"to a").await.unwrap();
+    /// let mut buf = [0; 8];
+    /// assert_eq!(a.recv(&mut buf).await.unwrap(), 4);
+    /// # });
+    /// ```
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
         Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
     }
 
     /// Wraps a socket made with std (it is switched to non-blocking mode).
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// let (std_a, std_b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    /// let a = greenery::net::UnixDatagram::from_std(std_a).unwrap();
+    /// std_b.send(b"hi").unwrap();
+    /// let mut buf = [0; 8];
+    /// assert_eq!(a.recv(&mut buf).await.unwrap(), 2);
+    /// # });
+    /// ```
     pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
         socket.set_nonblocking(true)?;
         UnixDatagram::from_mio(mio::net::UnixDatagram::from_std(socket))
@@ -329,11 +663,42 @@ impl UnixDatagram {
     }
 
     /// Sets the default peer for [`send`](Self::send) (never blocks for Unix sockets).
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let server = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixDatagram::unbound().unwrap();
+    ///     client.connect(&path).unwrap();
+    ///     client.send(b"hi").await.unwrap();
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(server.recv(&mut buf).await.unwrap(), 2);
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
         self.inner.get().connect(path)
     }
 
     /// Sends `buf` to the socket at `path`.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let server = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixDatagram::unbound().unwrap();
+    ///     assert_eq!(client.send_to(b"ping", &path).await.unwrap(), 4);
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(server.recv(&mut buf).await.unwrap(), 4);
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
         let path = path.as_ref();
         self.inner
@@ -342,36 +707,116 @@ impl UnixDatagram {
     }
 
     /// Receives one datagram into `buf`; returns its length and sender.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let server = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixDatagram::bind(path.with_extension("client")).unwrap();
+    ///     client.send_to(b"ping", &path).await.unwrap();
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = server.recv_from(&mut buf).await.unwrap();
+    ///     assert_eq!((n, from.as_pathname()), (4, Some(path.with_extension("client").as_path())));
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
         self.inner.io(Direction::Read, |s| s.recv_from(buf)).await
     }
 
     /// Sends `buf` to the connected peer.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixDatagram::pair().unwrap();
+    /// assert_eq!(a.send(b"ping").await.unwrap(), 4);
+    /// let mut buf = [0; 8];
+    /// assert_eq!(b.recv(&mut buf).await.unwrap(), 4);
+    /// # });
+    /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
         self.inner.io(Direction::Write, |s| s.send(buf)).await
     }
 
     /// Receives a datagram from the connected peer.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixDatagram::pair().unwrap();
+    /// a.send(b"too long").await.unwrap();
+    /// let mut buf = [0; 3];
+    /// assert_eq!(b.recv(&mut buf).await.unwrap(), 3); // the rest of the datagram is lost
+    /// assert_eq!(&buf, b"too");
+    /// # });
+    /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.io(Direction::Read, |s| s.recv(buf)).await
     }
 
     /// Shuts down reading, writing, or both.
+    ///
+    /// ```
+    /// use std::net::Shutdown;
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixDatagram::pair().unwrap();
+    /// a.shutdown(Shutdown::Write).unwrap();
+    /// let err = a.send(b"late").await.unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+    /// # });
+    /// ```
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.inner.get().shutdown(how)
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let socket = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     assert_eq!(socket.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    ///     let unbound = greenery::net::UnixDatagram::unbound().unwrap();
+    ///     assert!(unbound.local_addr().unwrap().is_unnamed());
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().local_addr()
     }
 
     /// The connected peer's address.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("greenery-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # let path = dir.join("doc.sock");
+    /// # let _ = std::fs::remove_file(&path);
+    /// greenery::run(async {
+    ///     let _server = greenery::net::UnixDatagram::bind(&path).unwrap();
+    ///     let client = greenery::net::UnixDatagram::unbound().unwrap();
+    ///     client.connect(&path).unwrap();
+    ///     assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+    /// });
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.inner.get().peer_addr()
     }
 
     /// Takes the pending socket error (`SO_ERROR`), if any.
+    ///
+    /// ```
+    /// # greenery::run(async {
+    /// # let (a, b) = greenery::net::UnixDatagram::pair().unwrap();
+    /// assert!(a.take_error().unwrap().is_none()); // nothing went wrong
+    /// # });
+    /// ```
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.inner.get().take_error()
     }
