@@ -46,9 +46,20 @@ use crate::runtime::waker::KeepAlive;
 use crate::runtime::JoinError;
 
 /// How many threads the global pool (the one [`spawn_blocking`] uses) runs at most.
+///
+/// ```
+/// use greenery::blocking::{ThreadPool, DEFAULT_MAX_THREADS};
+/// assert_eq!(DEFAULT_MAX_THREADS, 8);
+/// assert_eq!(ThreadPool::global().max_threads(), DEFAULT_MAX_THREADS);
+/// ```
 pub const DEFAULT_MAX_THREADS: usize = 8;
 
 /// How long a pool thread waits for a job before it exits, unless configured otherwise.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(greenery::blocking::DEFAULT_IDLE_TIMEOUT, Duration::from_secs(10));
+/// ```
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Runs `f` on the global [`ThreadPool`] and returns a future of its result.
@@ -112,6 +123,12 @@ type Job = Box<dyn FnOnce() -> Done + Send>;
 impl ThreadPool {
     /// A pool running at most `max_threads` threads at once (0 is taken as 1), whose threads
     /// exit after [`DEFAULT_IDLE_TIMEOUT`] without work.
+    ///
+    /// ```
+    /// let pool = greenery::blocking::ThreadPool::new(0);
+    /// assert_eq!(pool.max_threads(), 1); // 0 is taken as 1
+    /// assert_eq!(pool.threads(), 0); // threads start on demand
+    /// ```
     pub fn new(max_threads: usize) -> ThreadPool {
         ThreadPool::with_config(max_threads.max(1), DEFAULT_IDLE_TIMEOUT)
     }
@@ -132,6 +149,20 @@ impl ThreadPool {
 
     /// Sets how long a thread waits for a job before it exits; threads already waiting keep
     /// the timeout they started waiting with.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let pool = greenery::blocking::ThreadPool::new(1);
+    /// pool.set_idle_timeout(Duration::from_millis(1));
+    /// greenery::run(async { pool.spawn(|| ()).await.unwrap() });
+    /// for _ in 0..1000 {
+    ///     if pool.threads() == 0 {
+    ///         break; // the idle thread exited after 1 ms without work
+    ///     }
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(pool.threads(), 0);
+    /// ```
     pub fn set_idle_timeout(&self, timeout: Duration) {
         self.inner.lock().idle_timeout = timeout;
     }
@@ -163,6 +194,11 @@ impl ThreadPool {
     }
 
     /// The most threads this pool runs at once.
+    ///
+    /// ```
+    /// let pool = greenery::blocking::ThreadPool::new(3);
+    /// assert_eq!(pool.max_threads(), 3);
+    /// ```
     pub fn max_threads(&self) -> usize {
         self.inner.max_threads
     }
@@ -341,6 +377,17 @@ impl Drop for Done {
 /// The result of a [`spawn_blocking`] job: await it for `Result<T, JoinError>`.
 ///
 /// Dropping the handle detaches the job: it still runs to completion.
+///
+/// ```
+/// use greenery::blocking::BlockingHandle;
+/// greenery::run(async {
+///     let handle: BlockingHandle<u32> = greenery::spawn_blocking(|| 6 * 7);
+///     assert_eq!(handle.await.unwrap(), 42);
+///     let (tx, rx) = std::sync::mpsc::channel();
+///     drop(greenery::spawn_blocking(move || tx.send("ran anyway"))); // detached
+///     assert_eq!(greenery::spawn_blocking(move || rx.recv()).await.unwrap(), Ok("ran anyway"));
+/// });
+/// ```
 #[must_use = "a BlockingHandle does nothing unless awaited; the job runs regardless"]
 pub struct BlockingHandle<T> {
     slot: Arc<Mutex<Slot<T>>>,
