@@ -216,6 +216,24 @@ impl<Y, R, S: Default, E> Stream for AsyncGenerator<Y, R, S, E> {
 
 /// The future of [`AsyncGenerator::resume`], [`next`](AsyncGenerator::next) and
 /// [`throw`](AsyncGenerator::throw).
+///
+/// ```
+/// use std::time::Duration;
+/// use greenery::generator::{AsyncGenerator, GeneratorState::*, Resume};
+/// greenery::run(async {
+///     let g: AsyncGenerator<u8, (), u8> = AsyncGenerator::new(|co| async move {
+///         let Ok(x) = co.yield_(0).await;
+///         co.yield_(x * 2).await;
+///         std::future::pending::<()>().await; // waits forever
+///     });
+///     assert_eq!(g.next().await, Ok(Yielded(0)));
+///     let resume: Resume<'_, u8, (), u8, _> = g.resume(21); // nothing runs until awaited
+///     assert_eq!(resume.await, Ok(Yielded(42)));
+///     // A resume dropped while the body waits closes the generator.
+///     assert!(greenery::time::timeout(Duration::ZERO, g.next()).await.is_err());
+///     assert!(g.is_finished());
+/// });
+/// ```
 #[must_use = "a resume does nothing unless awaited"]
 pub struct Resume<'a, Y, R, S, E> {
     core: &'a Core<Y, R, S, E>,

@@ -33,6 +33,18 @@ pub(crate) type SlotRef<Y, S, E> = Rc<Cell<Slot<Y, S, E>>>;
 /// It only works inside the body of the generator that created it: awaiting its futures
 /// anywhere else never completes (and inside another generator's body, that generator
 /// reports [`GeneratorError::Blocked`]).
+///
+/// ```
+/// use greenery::generator::{Co, Generator};
+///
+/// // A body is any async function of the yielder.
+/// async fn count(co: Co<u32>) {
+///     for i in 0..3 {
+///         co.yield_(i).await;
+///     }
+/// }
+/// assert_eq!(Generator::new(count).collect::<Vec<_>>(), [0, 1, 2]);
+/// ```
 pub struct Co<Y, S = (), E = Infallible> {
     slot: SlotRef<Y, S, E>,
 }
@@ -106,6 +118,18 @@ impl<Y, S, E> Co<Y, S, E> {
 }
 
 /// The future of [`Co::yield_`].
+///
+/// ```
+/// use greenery::generator::{Generator, GeneratorState::*, Yield};
+///
+/// let g: Generator<&str, (), u8> = Generator::new(|co| async move {
+///     let pending: Yield<'_, &str, u8, _> = co.yield_("ready"); // nothing happens yet
+///     let Ok(n) = pending.await;
+///     assert_eq!(n, 7);
+/// });
+/// assert_eq!(g.next(), Ok(Yielded("ready")));
+/// assert_eq!(g.send(7), Ok(Complete(())));
+/// ```
 #[must_use = "a yield does nothing unless awaited"]
 pub struct Yield<'a, Y, S, E> {
     slot: &'a Cell<Slot<Y, S, E>>,
@@ -138,6 +162,18 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
 }
 
 /// The future of [`Co::yield_from`].
+///
+/// ```
+/// use greenery::generator::{Generator, GeneratorError, GeneratorState::*, YieldFrom};
+///
+/// let sub: Generator<u8, &str> = Generator::new(|_co| async { "sub done" });
+/// assert_eq!(sub.next(), Ok(Complete("sub done")));
+/// let outer: Generator<u8, bool> = Generator::new(|co| async move {
+///     let delegate: YieldFrom<'_, u8, &str, (), _> = co.yield_from(sub);
+///     delegate.await == Err(GeneratorError::Finished) // `sub` had already finished
+/// });
+/// assert_eq!(outer.next(), Ok(Complete(true)));
+/// ```
 #[must_use = "a yield from does nothing unless awaited"]
 pub struct YieldFrom<'a, Y, R, S, E> {
     slot: &'a Cell<Slot<Y, S, E>>,
