@@ -44,6 +44,15 @@ pub use crate::runtime::yield_now;
 pub use crate::time::sleep;
 
 /// A handle to a running task ("thread"): std's `Thread`, as greenery's [`Task`].
+///
+/// ```
+/// use greenery::monkey::thread::{self, Thread};
+/// greenery::run(async {
+///     let t = thread::spawn(async { thread::current().id() }).await;
+///     let thread: Thread = t.thread();
+///     assert_eq!(t.join().await.unwrap(), thread.id());
+/// });
+/// ```
 pub type Thread = Task;
 
 /// The task calling this (std's `thread::current()`).
@@ -98,6 +107,15 @@ where
 }
 
 /// Configures a task before starting it (std's `thread::Builder`): so far, its name.
+///
+/// ```
+/// use greenery::monkey::thread::Builder;
+/// greenery::run(async {
+///     let t = Builder::new().name("reader").spawn(async { 1 }).await.unwrap();
+///     assert_eq!(t.thread().name().as_deref(), Some("reader"));
+///     assert_eq!(t.join().await.unwrap(), 1);
+/// });
+/// ```
 #[derive(Debug, Default)]
 pub struct Builder {
     name: Option<String>,
@@ -105,11 +123,27 @@ pub struct Builder {
 
 impl Builder {
     /// A builder with nothing set.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let t = greenery::monkey::thread::Builder::new().spawn(async {}).await.unwrap();
+    ///     assert_eq!(t.thread().name(), None); // no name set
+    /// });
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// Names the task ([`Task::name`], shown in LoopExit reports).
+    ///
+    /// ```
+    /// use greenery::monkey::thread::{self, Builder};
+    /// greenery::run(async {
+    ///     let t = Builder::new().name("worker").spawn(async { thread::current().name() });
+    ///     let name = t.await.unwrap().join().await.unwrap();
+    ///     assert_eq!(name.as_deref(), Some("worker"));
+    /// });
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(name.into());
         self
@@ -120,6 +154,19 @@ impl Builder {
     ///
     /// # Panics
     /// Outside a runtime.
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// let l = log.clone();
+    /// greenery::run(async move {
+    ///     let builder = greenery::monkey::thread::Builder::new();
+    ///     let t = builder.spawn(async move { l.borrow_mut().push("child") }).await.unwrap();
+    ///     log.borrow_mut().push("parent"); // the child already ran to completion
+    ///     assert!(t.is_finished());
+    ///     assert_eq!(*log.borrow(), ["child", "parent"]);
+    /// });
+    /// ```
     pub async fn spawn<F>(self, future: F) -> io::Result<JoinHandle<F::Output>>
     where
         F: Future + 'static,
@@ -177,6 +224,18 @@ where
 }
 
 /// An owned permission to join a task (std's `thread::JoinHandle`).
+///
+/// ```
+/// use greenery::monkey::{thread, time::Duration};
+/// greenery::run(async {
+///     let handle: thread::JoinHandle<u8> = thread::spawn(async {
+///         thread::sleep(Duration::from_millis(1)).await;
+///         7
+///     })
+///     .await;
+///     assert_eq!(handle.join().await.unwrap(), 7);
+/// });
+/// ```
 pub struct JoinHandle<T> {
     inner: crate::JoinHandle<T>,
 }
@@ -184,21 +243,60 @@ pub struct JoinHandle<T> {
 impl<T> JoinHandle<T> {
     /// Waits for the task to finish and returns its result; a panic in the task (or a
     /// kill) is the `Err`, as std's `join` returns the panic payload.
+    ///
+    /// ```
+    /// # std::panic::set_hook(Box::new(|_| {}));
+    /// greenery::run(async {
+    ///     let ok = greenery::monkey::thread::spawn(async { "fine" }).await;
+    ///     assert_eq!(ok.join().await.unwrap(), "fine");
+    ///     let bad = greenery::monkey::thread::spawn(async { panic!("boom") }).await;
+    ///     assert!(bad.join().await.unwrap_err().is_panic());
+    /// });
+    /// ```
     pub async fn join(self) -> Result<T, JoinError> {
         self.inner.await
     }
 
     /// The task ([`Thread`]).
+    ///
+    /// ```
+    /// use greenery::monkey::thread;
+    /// greenery::run(async {
+    ///     let t = thread::Builder::new().name("named").spawn(async {}).await.unwrap();
+    ///     assert_eq!(t.thread().name().as_deref(), Some("named"));
+    ///     assert_eq!(t.thread().id(), t.into_inner().task().id());
+    /// });
+    /// ```
     pub fn thread(&self) -> Thread {
         self.inner.task()
     }
 
     /// Whether the task has finished.
+    ///
+    /// ```
+    /// use greenery::monkey::thread;
+    /// greenery::run(async {
+    ///     let quick = thread::spawn(async {}).await;
+    ///     let stuck = thread::spawn(std::future::pending::<()>()).await;
+    ///     assert!(quick.is_finished()); // ran to completion inside `spawn`
+    ///     assert!(!stuck.is_finished()); // parked at its first (and last) wait
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.inner.is_finished()
     }
 
     /// The underlying [`crate::JoinHandle`] (for `kill`, or to await it directly).
+    ///
+    /// ```
+    /// use greenery::monkey::thread;
+    /// greenery::run(async {
+    ///     let t = thread::spawn(std::future::pending::<()>()).await;
+    ///     let handle: greenery::JoinHandle<()> = t.into_inner();
+    ///     handle.kill(); // what std's handle cannot do
+    ///     assert!(handle.await.unwrap_err().is_killed());
+    /// });
+    /// ```
     pub fn into_inner(self) -> crate::JoinHandle<T> {
         self.inner
     }
