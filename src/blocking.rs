@@ -235,10 +235,10 @@ impl ThreadPool {
         let slot = Arc::new(Mutex::new(Slot {
             result: None,
             waker: None,
+            keep_alive: context::with_core(|core| KeepAlive::new(core.shared.clone())),
         }));
         let job = JobGuard {
             slot: Some(slot.clone()),
-            _keep_alive: context::with_core(|core| KeepAlive::new(core.shared.clone())),
         };
         self.inner.submit(Box::new(move || job.run(f)));
         BlockingHandle { slot }
@@ -323,44 +323,49 @@ impl PoolInner {
 struct Slot<T> {
     result: Option<Result<T, JoinError>>,
     waker: Option<Waker>,
+    /// Keeps the runtime that spawned (or awaits) the job from reporting LoopExit until the
+    /// job is done.
+    keep_alive: Option<KeepAlive>,
 }
 
 /// A job on its way through the pool: delivers the result to its handle, or `Killed` if it
-/// is dropped without running. Holds the spawning runtime's [`KeepAlive`] until then.
+/// is dropped without running.
 struct JobGuard<T> {
     slot: Option<Arc<Mutex<Slot<T>>>>,
-    _keep_alive: Option<KeepAlive>,
 }
 
 impl<T> JobGuard<T> {
     /// Runs the job and stores its result; the returned [`Done`] wakes the awaiter.
     fn run(mut self, f: impl FnOnce() -> T) -> Done {
         let result = catch_unwind(AssertUnwindSafe(f)).map_err(JoinError::Panicked);
-        Done {
-            waker: self.store(result),
-            _keep_alive: self._keep_alive.take(),
-        }
+        self.store(result)
     }
 
-    fn store(&mut self, result: Result<T, JoinError>) -> Option<Waker> {
-        let slot = self.slot.take()?;
+    /// Stores the result and takes what must be released after it: the awaiter's waker and
+    /// the runtime's keep-alive guard.
+    fn store(&mut self, result: Result<T, JoinError>) -> Done {
+        let Some(slot) = self.slot.take() else {
+            return Done::default();
+        };
         let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
         slot.result = Some(result);
-        slot.waker.take()
+        Done {
+            waker: slot.waker.take(),
+            _keep_alive: slot.keep_alive.take(),
+        }
     }
 }
 
 impl<T> Drop for JobGuard<T> {
     fn drop(&mut self) {
-        // Dropped without running: the awaiter gets `Killed`.
-        if let Some(waker) = self.store(Err(JoinError::Killed)) {
-            waker.wake();
-        }
+        // Dropped without running: the awaiter gets `Killed` (`Done` wakes it as it drops).
+        drop(self.store(Err(JoinError::Killed)));
     }
 }
 
 /// A finished job's wake-up, delivered when dropped: the awaiter's waker first, then the
 /// runtime's keep-alive guard, so the runtime sees the wake queued before the job gone.
+#[derive(Default)]
 struct Done {
     waker: Option<Waker>,
     _keep_alive: Option<KeepAlive>,
@@ -425,6 +430,11 @@ impl<T> Future for BlockingHandle<T> {
         match &slot.waker {
             Some(waker) if waker.will_wake(cx.waker()) => {}
             _ => slot.waker = Some(cx.waker().clone()),
+        }
+        // Spawned outside a runtime, awaited inside one: that runtime must not report
+        // LoopExit while the job runs.
+        if slot.keep_alive.is_none() {
+            slot.keep_alive = context::with_core(|core| KeepAlive::new(core.shared.clone()));
         }
         Poll::Pending
     }

@@ -198,3 +198,23 @@ fn spawn_blocking_works_outside_a_runtime() {
         .unwrap();
     assert_eq!(tokio.block_on(handle).unwrap(), 5);
 }
+
+/// A job spawned before `run` and awaited inside it keeps that runtime from reporting
+/// LoopExit while it runs.
+#[test]
+fn a_job_spawned_outside_a_runtime_keeps_the_awaiting_runtime_alive() {
+    let pool = greenery::blocking::ThreadPool::new(1);
+    let (go, gate) = std::sync::mpsc::channel::<()>();
+    let job = pool.spawn(move || {
+        gate.recv().unwrap(); // runs until the runtime is waiting on it
+        "done"
+    });
+    let out = greenery::try_run(async move {
+        greenery::spawn(async move {
+            greenery::yield_now().await; // main is parked on the job by now
+            go.send(()).unwrap();
+        });
+        job.await.unwrap()
+    });
+    assert_eq!(out, Ok("done"));
+}
