@@ -53,6 +53,27 @@ impl Drop for Member {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A group task's future: `future`, with its membership (and pool slot) held until it
+    /// ends or is dropped. A struct rather than an async block, which would store `future`
+    /// twice (as the captured value and as the value being awaited). Fields drop in order:
+    /// the future's destructors run before the slot is freed and the group lets go.
+    struct Tracked<F> {
+        #[pin]
+        future: F,
+        _permit: Option<SemaphoreGuard>,
+        _member: Member,
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
+    }
+}
+
 impl Inner {
     pub(crate) fn new(slots: Option<Semaphore>) -> Inner {
         Inner {
@@ -76,10 +97,10 @@ impl Inner {
             inner: self.clone(),
             key,
         };
-        let handle = crate::spawn(async move {
-            let _member = member;
-            let _permit = permit;
-            future.await
+        let handle = crate::spawn(Tracked {
+            future,
+            _permit: permit,
+            _member: member,
         });
         if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
             *slot = Some(handle.task());

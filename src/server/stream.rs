@@ -21,7 +21,11 @@ const MIN_BACKOFF: Duration = Duration::from_millis(10);
 /// The longest pause between accepts while resources stay exhausted (gevent's `max_delay`).
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
-type BoxedHandler = Rc<dyn Fn(TcpStream, SocketAddr) -> Pin<Box<dyn Future<Output = ()>>>>;
+/// Spawns the handler task for a connection into the group, or, for a pool, returns the
+/// future that waits for a slot and then spawns it (the accept loop drives that future).
+/// The handler's future is never boxed: the task holds it directly.
+type Spawner = Rc<dyn Fn(&Handlers, TcpStream, SocketAddr) -> Option<Admission>>;
+type Admission = Pin<Box<dyn Future<Output = ()>>>;
 type AcceptErrorHook = Rc<dyn Fn(&io::Error)>;
 
 /// A TCP server that runs `handler(stream, peer_addr)` in a task of its own for every
@@ -58,7 +62,7 @@ struct Inner {
     /// The listener; taken (closed, once the accept loop lets go) by `stop`.
     listener: RefCell<Option<Rc<TcpListener>>>,
     local_addr: SocketAddr,
-    handler: BoxedHandler,
+    spawner: Spawner,
     /// Where handler tasks run: an unbounded group, or the pool given to `with_pool`.
     handlers: RefCell<Handlers>,
     on_accept_error: RefCell<Option<AcceptErrorHook>>,
@@ -184,12 +188,27 @@ impl StreamServer {
         F: Future<Output = ()> + 'static,
     {
         let local_addr = listener.local_addr()?;
-        let handler: BoxedHandler = Rc::new(move |stream, peer| Box::pin(handler(stream, peer)));
+        let handler = Rc::new(handler);
+        let spawner: Spawner = Rc::new(move |handlers: &Handlers, stream, peer| {
+            let handler = handler.clone();
+            // The handler is called inside its task, so a panic there ends that task only.
+            let task = async move { handler(stream, peer).await };
+            match handlers {
+                Handlers::Group(group) => {
+                    drop(group.spawn(task));
+                    None
+                }
+                Handlers::Pool(pool) => {
+                    let pool = pool.clone();
+                    Some(Box::pin(async move { drop(pool.spawn(task).await) }))
+                }
+            }
+        });
         Ok(StreamServer {
             inner: Rc::new(Inner {
                 listener: RefCell::new(Some(Rc::new(listener))),
                 local_addr,
-                handler,
+                spawner,
                 handlers: RefCell::new(Handlers::Group(Group::new())),
                 on_accept_error: RefCell::new(None),
                 accept_errors: Cell::new(0),
@@ -463,18 +482,9 @@ async fn serve(inner: &Inner) -> io::Result<()> {
         match accepted {
             Ok((stream, peer)) => {
                 backoff = MIN_BACKOFF;
-                // The handler is called inside its task, so a panic there ends that task only.
-                let handler = inner.handler.clone();
-                let task = async move { handler(stream, peer).await };
-                match &handlers {
-                    Handlers::Group(group) => drop(group.spawn(task)),
-                    Handlers::Pool(pool) => {
-                        if until_stopped(&inner.stopping, pool.spawn(task))
-                            .await
-                            .is_none()
-                        {
-                            return Ok(());
-                        }
+                if let Some(admission) = (inner.spawner)(&handlers, stream, peer) {
+                    if until_stopped(&inner.stopping, admission).await.is_none() {
+                        return Ok(());
                     }
                 }
             }
