@@ -196,29 +196,15 @@ fn take<T>(state: &mut State<T>) -> Option<T> {
 
 fn poll_get<T>(shared: &Shared<T>, key: &mut Option<Key>, cx: &mut Context<'_>) -> Poll<T> {
     let mut state = shared.borrow_mut();
-    if let Some(item) = take(&mut state) {
-        if let Some(key) = key.take() {
-            state.getters.remove(key);
-        }
-        return Poll::Ready(item);
-    }
-    match *key {
-        Some(key) => {
-            state.getters.clear_notified(key);
-            state.getters.set_waker(key, cx.waker());
-        }
-        None => *key = Some(state.getters.push(Some(cx.waker().clone()), ())),
-    }
-    Poll::Pending
+    let item = take(&mut state);
+    state.getters.wait_turn(key, item, cx.waker())
 }
 
 fn leave_getters<T>(shared: &Shared<T>, key: &mut Option<Key>) {
-    if let Some(key) = key.take() {
+    if key.is_some() {
         let mut state = shared.borrow_mut();
-        let (notified, ()) = state.getters.remove(key);
-        if notified && state.putters.find(Option::is_some).is_some() {
-            state.getters.notify_one();
-        }
+        let offered = state.putters.find(Option::is_some).is_some();
+        state.getters.leave(key, offered);
     }
 }
 
@@ -313,8 +299,7 @@ impl<T> Future for ChannelPut<T> {
                 Poll::Ready(())
             }
             Some(key) => {
-                state.putters.clear_notified(key);
-                state.putters.set_waker(key, cx.waker());
+                state.putters.rearm(key, cx.waker());
                 Poll::Pending
             }
         }

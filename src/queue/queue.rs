@@ -457,21 +457,8 @@ fn poll_get<T, S: Store<T>>(
     cx: &mut Context<'_>,
 ) -> Poll<T> {
     let mut state = shared.borrow_mut();
-    if let Some(item) = state.take() {
-        if let Some(key) = key.take() {
-            state.getters.remove(key);
-        }
-        return Poll::Ready(item);
-    }
-    match *key {
-        Some(key) => {
-            // Woken, but a running task took the item first: keep the place in line.
-            state.getters.clear_notified(key);
-            state.getters.set_waker(key, cx.waker());
-        }
-        None => *key = Some(state.getters.push(Some(cx.waker().clone()), ())),
-    }
-    Poll::Pending
+    let item = state.take();
+    state.getters.wait_turn(key, item, cx.waker())
 }
 
 impl<T, S: Store<T>> Stream for Queue<T, S> {
@@ -502,14 +489,10 @@ impl<T, S> Unpin for Queue<T, S> {}
 
 impl<T, S> Drop for Queue<T, S> {
     fn drop(&mut self) {
-        if let Some(key) = self.next.take() {
-            let mut state = self.shared.borrow_mut();
-            let (notified, ()) = state.getters.remove(key);
-            if notified {
-                // Cannot see the store's length without `S: Store<T>`: pass it on; a
-                // spurious wake-up is harmless.
-                state.getters.notify_one();
-            }
+        if self.next.is_some() {
+            // Cannot see the store's length without `S: Store<T>`: pass a wake-up on; a
+            // spurious one is harmless.
+            self.shared.borrow_mut().getters.leave(&mut self.next, true);
         }
     }
 }
@@ -570,26 +553,16 @@ impl<T, S: Store<T>> Future for Put<T, S> {
             state.commit(item);
             return Poll::Ready(());
         }
-        match this.key {
-            Some(key) => {
-                state.putters.clear_notified(key);
-                state.putters.set_waker(key, cx.waker());
-            }
-            None => this.key = Some(state.putters.push(Some(cx.waker().clone()), ())),
-        }
+        state.putters.park(&mut this.key, cx.waker());
         Poll::Pending
     }
 }
 
 impl<T, S> Drop for Put<T, S> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let mut state = self.shared.borrow_mut();
-            let (notified, ()) = state.putters.remove(key);
-            if notified {
-                // The slot it was woken for may still be free: pass the wake-up on.
-                state.putters.notify_one();
-            }
+        if self.key.is_some() {
+            // The slot it was woken for may still be free: pass the wake-up on.
+            self.shared.borrow_mut().putters.leave(&mut self.key, true);
         }
     }
 }
@@ -632,12 +605,8 @@ impl<T, S: Store<T>> Future for Get<T, S> {
 
 impl<T, S> Drop for Get<T, S> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let mut state = self.shared.borrow_mut();
-            let (notified, ()) = state.getters.remove(key);
-            if notified {
-                state.getters.notify_one();
-            }
+        if self.key.is_some() {
+            self.shared.borrow_mut().getters.leave(&mut self.key, true);
         }
     }
 }

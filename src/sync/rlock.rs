@@ -289,33 +289,19 @@ impl Future for RLockAcquire {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RLockGuard> {
         let this = &mut *self;
         let mut state = this.shared.borrow_mut();
-        if take(&mut state, me()) {
-            if let Some(key) = this.key.take() {
-                state.waiters.remove(key);
-            }
-            return Poll::Ready(RLockGuard {
-                shared: Some(this.shared.clone()),
-            });
-        }
-        match this.key {
-            Some(key) => {
-                state.waiters.clear_notified(key);
-                state.waiters.set_waker(key, cx.waker());
-            }
-            None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
-        }
-        Poll::Pending
+        let guard = take(&mut state, me()).then(|| RLockGuard {
+            shared: Some(this.shared.clone()),
+        });
+        state.waiters.wait_turn(&mut this.key, guard, cx.waker())
     }
 }
 
 impl Drop for RLockAcquire {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
+        if self.key.is_some() {
             let mut state = self.shared.borrow_mut();
-            let (notified, ()) = state.waiters.remove(key);
-            if notified && state.owner.is_none() {
-                state.waiters.notify_one();
-            }
+            let free = state.owner.is_none();
+            state.waiters.leave(&mut self.key, free);
         }
     }
 }

@@ -518,35 +518,22 @@ impl Future for Acquire {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphoreGuard> {
         let this = &mut *self;
         let mut state = this.shared.borrow_mut();
-        if state.permits > 0 {
+        let guard = (state.permits > 0).then(|| {
             state.permits -= 1;
-            if let Some(key) = this.key.take() {
-                state.waiters.remove(key);
-            }
-            return Poll::Ready(SemaphoreGuard {
+            SemaphoreGuard {
                 shared: Some(this.shared.clone()),
-            });
-        }
-        match this.key {
-            Some(key) => {
-                // Woken but a running task took the permit first: keep the place in line.
-                state.waiters.clear_notified(key);
-                state.waiters.set_waker(key, cx.waker());
             }
-            None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
-        }
-        Poll::Pending
+        });
+        state.waiters.wait_turn(&mut this.key, guard, cx.waker())
     }
 }
 
 impl Drop for Acquire {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
+        if self.key.is_some() {
             let mut state = self.shared.borrow_mut();
-            let (notified, ()) = state.waiters.remove(key);
-            if notified && state.permits > 0 {
-                state.waiters.notify_one();
-            }
+            let free = state.permits > 0;
+            state.waiters.leave(&mut self.key, free);
         }
     }
 }

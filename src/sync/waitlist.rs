@@ -13,7 +13,7 @@
 //!   line; one that is dropped while notified (killed, timed out) reports it, so the
 //!   primitive passes the notification on and no wake-up is lost or given to a dead task.
 
-use std::task::Waker;
+use std::task::{Poll, Waker};
 
 use slab::Slab;
 
@@ -108,6 +108,13 @@ impl<P> WaitList<P> {
         }
     }
 
+    /// A woken waiter found nothing (a running task took it first): it keeps its place in
+    /// line, waiting again with the waker it polls with now.
+    pub(crate) fn rearm(&mut self, key: Key, waker: &Waker) {
+        self.clear_notified(key);
+        self.set_waker(key, waker);
+    }
+
     /// Notifies one waiter by key (no-op if already notified).
     pub(crate) fn notify(&mut self, key: Key) {
         let node = &mut self.nodes[key];
@@ -171,6 +178,53 @@ impl<P> WaitList<P> {
             key = self.nodes[key].next;
         }
         None
+    }
+}
+
+/// The turn-taking every primitive with a plain line of waiters shares.
+impl WaitList<()> {
+    /// One poll of a waiter that tries to take something: `taken` is what it got. With
+    /// something, it leaves the line (if it was in it); with nothing, it joins the back on its
+    /// first poll, or, woken but beaten to it by a running task (barging), keeps its place,
+    /// re-armed with the waker it polls with now.
+    pub(crate) fn wait_turn<R>(
+        &mut self,
+        key: &mut Option<Key>,
+        taken: Option<R>,
+        waker: &Waker,
+    ) -> Poll<R> {
+        match taken {
+            Some(value) => {
+                if let Some(key) = key.take() {
+                    self.remove(key);
+                }
+                Poll::Ready(value)
+            }
+            None => {
+                self.park(key, waker);
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Joins the back of the line, or re-arms the waiter's place in it.
+    pub(crate) fn park(&mut self, key: &mut Option<Key>, waker: &Waker) {
+        match *key {
+            Some(key) => self.rearm(key, waker),
+            None => *key = Some(self.push(Some(waker.clone()), ())),
+        }
+    }
+
+    /// A waiter gives up (dropped: killed or timed out). If it had been woken and `pass_on`
+    /// says there may still be something to take, the wake-up goes to the next in line, so
+    /// nothing is handed to a task that is gone.
+    pub(crate) fn leave(&mut self, key: &mut Option<Key>, pass_on: bool) {
+        if let Some(key) = key.take() {
+            let (notified, ()) = self.remove(key);
+            if notified && pass_on {
+                self.notify_one();
+            }
+        }
     }
 }
 
