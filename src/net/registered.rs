@@ -6,6 +6,7 @@ use std::task::{Context, Poll};
 use mio::event::Source;
 use mio::Interest;
 
+use super::io_util;
 use crate::runtime::io::{Direction, Registration};
 
 /// `source` plus its reactor registration. Operations run on the source directly and, when
@@ -101,5 +102,58 @@ impl<S: Source> Drop for Registered<S> {
         // Failing to deregister means the fd is already unusable; closing it (next) also
         // removes it from the epoll set.
         let _ = self.registration.deregister(&mut self.source);
+    }
+}
+
+/// The byte-stream operations TCP and Unix streams share: one implementation, on the source.
+impl<S: Source> Registered<S>
+where
+    for<'a> &'a S: io::Read + io::Write,
+{
+    /// Polls a read into `buf` (a short read forgets the readiness, see `poll_transfer`).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        self.poll_transfer(cx, Direction::Read, len, |s| io::Read::read(&mut &*s, buf))
+    }
+
+    /// Polls a write of `buf`.
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_transfer(cx, Direction::Write, buf.len(), |s| {
+            io::Write::write(&mut &*s, buf)
+        })
+    }
+
+    /// Reads into `buf`, waiting for data.
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = std::future::poll_fn(|cx| self.poll_read(cx, buf));
+        self.parked(Direction::Read, read).await
+    }
+
+    /// Fills `buf`; `UnexpectedEof` when the stream ends first.
+    pub(crate) async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
+        let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
+        self.parked(Direction::Read, read).await
+    }
+
+    /// Reads to end of stream, appending to `buf`.
+    pub(crate) async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let read = io_util::read_to_end(buf, |cx, chunk| self.poll_read(cx, chunk));
+        self.parked(Direction::Read, read).await
+    }
+
+    /// Writes some of `buf`, waiting for buffer space.
+    pub(crate) async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        let write = std::future::poll_fn(|cx| self.poll_write(cx, buf));
+        self.parked(Direction::Write, write).await
+    }
+
+    /// Writes all of `buf`; `WriteZero` if the stream accepts nothing.
+    pub(crate) async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
+        self.parked(Direction::Write, write).await
     }
 }

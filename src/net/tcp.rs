@@ -13,7 +13,6 @@ use futures_core::Stream;
 use mio::Interest;
 
 use super::addr::{each_addr, ToSocketAddrs};
-use super::io_util;
 use super::registered::Registered;
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::runtime::io::Direction;
@@ -351,9 +350,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .parked(Direction::Read, poll_fn(|cx| self.poll_read(cx, buf)))
-            .await
+        self.inner.read(buf).await
     }
 
     /// Polls a read into `buf`: the building block of [`read`](Self::read).
@@ -371,9 +368,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.inner
-            .poll_transfer(cx, Direction::Read, len, |s| io::Read::read(&mut &*s, buf))
+        self.inner.poll_read(cx, buf)
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -391,8 +386,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
-        self.inner.parked(Direction::Read, read).await
+        self.inner.read_exact(buf).await
     }
 
     /// Reads until end of stream, appending to `buf`; returns how many bytes were read.
@@ -410,8 +404,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let read = io_util::read_to_end(buf, |cx, chunk| self.poll_read(cx, chunk));
-        self.inner.parked(Direction::Read, read).await
+        self.inner.read_to_end(buf).await
     }
 
     /// Reads into `buf` without taking the bytes off the stream.
@@ -446,9 +439,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner
-            .parked(Direction::Write, poll_fn(|cx| self.poll_write(cx, buf)))
-            .await
+        self.inner.write(buf).await
     }
 
     /// Polls a write of `buf`: the building block of [`write`](Self::write).
@@ -466,10 +457,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.inner
-            .poll_transfer(cx, Direction::Write, buf.len(), |s| {
-                io::Write::write(&mut &*s, buf)
-            })
+        self.inner.poll_write(cx, buf)
     }
 
     /// Writes all of `buf`, waiting for buffer space as often as needed.
@@ -491,8 +479,7 @@ impl TcpStream {
     /// # });
     /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
-        self.inner.parked(Direction::Write, write).await
+        self.inner.write_all(buf).await
     }
 
     /// Does nothing: TCP has no user-space buffer. Here for std's `Write` shape.

@@ -14,7 +14,6 @@ use std::time::Duration;
 use futures_core::Stream;
 use mio::Interest;
 
-use super::io_util;
 use super::registered::Registered;
 use crate::runtime::io::Direction;
 
@@ -364,9 +363,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner
-            .parked(Direction::Read, poll_fn(|cx| self.poll_read(cx, buf)))
-            .await
+        self.inner.read(buf).await
     }
 
     /// Polls a read into `buf`.
@@ -382,9 +379,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        self.inner
-            .poll_transfer(cx, Direction::Read, len, |s| io::Read::read(&mut &*s, buf))
+        self.inner.poll_read(cx, buf)
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -400,8 +395,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        let read = io_util::read_exact(buf, |cx, buf| self.poll_read(cx, buf));
-        self.inner.parked(Direction::Read, read).await
+        self.inner.read_exact(buf).await
     }
 
     /// Reads until end of stream, appending to `buf`.
@@ -417,8 +411,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub async fn read_to_end(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let read = io_util::read_to_end(buf, |cx, buf| self.poll_read(cx, buf));
-        self.inner.parked(Direction::Read, read).await
+        self.inner.read_to_end(buf).await
     }
 
     /// Writes some of `buf`.
@@ -433,9 +426,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner
-            .parked(Direction::Write, poll_fn(|cx| self.poll_write(cx, buf)))
-            .await
+        self.inner.write(buf).await
     }
 
     /// Polls a write of `buf`.
@@ -451,10 +442,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.inner
-            .poll_transfer(cx, Direction::Write, buf.len(), |s| {
-                io::Write::write(&mut &*s, buf)
-            })
+        self.inner.poll_write(cx, buf)
     }
 
     /// Writes all of `buf`.
@@ -474,8 +462,7 @@ impl UnixStream {
     /// # });
     /// ```
     pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        let write = io_util::write_all(buf, |cx, buf| self.poll_write(cx, buf));
-        self.inner.parked(Direction::Write, write).await
+        self.inner.write_all(buf).await
     }
 
     /// Does nothing: there is no user-space buffer. Here for std's `Write` shape.
