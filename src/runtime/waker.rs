@@ -59,6 +59,8 @@ pub(crate) fn unpack(word: usize) -> Packed {
     }
 }
 
+// The vtable functions are `unsafe fn` only because `RawWakerVTable` requires it: they accept
+// any data word and never dereference it, so they have no safety preconditions.
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake, drop);
 
 unsafe fn clone(data: *const ()) -> RawWaker {
