@@ -33,12 +33,13 @@ impl<S: Source> Registered<S> {
         &self.source
     }
 
-    /// Runs `op` until it does not return `WouldBlock`, parking on `direction` in between.
+    /// Runs `op` once the source is ready in `direction`; on `WouldBlock` parks the task until
+    /// the next readiness event.
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnOnce(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         self.registration
             .poll_io(cx, direction, || op(&self.source))
@@ -54,12 +55,12 @@ impl<S: Source> Registered<S> {
         cx: &mut Context<'_>,
         direction: Direction,
         len: usize,
-        op: impl FnMut(&S) -> io::Result<usize>,
+        op: impl FnOnce(&S) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let result = self.poll_io(cx, direction, op);
         if let Poll::Ready(Ok(n)) = result {
             if n > 0 && n < len {
-                self.registration.clear_ready(direction);
+                self.registration.clear_data_ready(direction);
             }
         }
         result
@@ -90,8 +91,9 @@ impl<S: Source> Registered<S> {
         self.parked(direction, ready).await
     }
 
-    /// Forgets the readiness seen in `direction` (after `WouldBlock` from an operation run
-    /// outside [`poll_io`](Self::poll_io)).
+    /// Forgets the readiness seen in `direction`, hang-up and error included (after
+    /// `WouldBlock`, or its equivalent, from an operation run outside
+    /// [`poll_io`](Self::poll_io)).
     pub(crate) fn clear_ready(&self, direction: Direction) {
         self.registration.clear_ready(direction);
     }

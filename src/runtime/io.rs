@@ -29,7 +29,10 @@ const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
 const READ_CLOSED: u8 = 4;
 const WRITE_CLOSED: u8 = 8;
-const ERROR: u8 = 16;
+/// An error event is recorded once per direction, so the side that meets `WouldBlock` after
+/// the error was taken (by a `recv`, say) forgets it without hiding it from the other side.
+const READ_ERROR: u8 = 16;
+const WRITE_ERROR: u8 = 32;
 
 /// Which half of a source a task waits on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,14 +42,16 @@ pub(crate) enum Direction {
 }
 
 impl Direction {
+    /// The readiness bits that let an operation in this direction be tried.
     fn ready_mask(self) -> u8 {
         match self {
-            Direction::Read => READABLE | READ_CLOSED | ERROR,
-            Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
+            Direction::Read => READABLE | READ_CLOSED | READ_ERROR,
+            Direction::Write => WRITABLE | WRITE_CLOSED | WRITE_ERROR,
         }
     }
 
-    fn clear_mask(self) -> u8 {
+    /// The data bit alone: what a short transfer proves drained.
+    fn data_mask(self) -> u8 {
         match self {
             Direction::Read => READABLE,
             Direction::Write => WRITABLE,
@@ -108,6 +113,14 @@ impl Reactor {
 
     pub(crate) fn waiting(&self) -> usize {
         self.waiting.get()
+    }
+
+    /// Adds `waker` to `waiters` (once) and counts it as waiting IO.
+    fn park(&self, waiters: &mut Vec<Waker>, waker: &Waker) {
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
+            self.waiting.set(self.waiting.get() + 1);
+        }
     }
 
     /// Waits for IO for at most `timeout` (`None`: until something happens); `deadline` is
@@ -173,7 +186,7 @@ impl Reactor {
                         bits |= WRITE_CLOSED;
                     }
                     if event.is_error() {
-                        bits |= ERROR;
+                        bits |= READ_ERROR | WRITE_ERROR;
                     }
                     entry.readiness |= bits;
                     for direction in [Direction::Read, Direction::Write] {
@@ -231,11 +244,7 @@ impl Registration {
         if entry.readiness & direction.ready_mask() != 0 {
             return Poll::Ready(());
         }
-        let waiters = entry.waiters(direction);
-        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
-            waiters.push(cx.waker().clone());
-            reactor.waiting.set(reactor.waiting.get() + 1);
-        }
+        reactor.park(entry.waiters(direction), cx.waker());
         Poll::Pending
     }
 
@@ -252,29 +261,54 @@ impl Registration {
             .set(reactor.waiting.get() - (before - waiters.len()));
     }
 
-    /// Forgets readiness in `direction` after the OS said `WouldBlock`.
-    pub(crate) fn clear_ready(&self, direction: Direction) {
+    /// Forgets the data readiness in `direction` after a short transfer drained the kernel
+    /// buffer. A hang-up or error seen in that direction stays: the next operation must meet
+    /// it (a read at end of stream returns 0 at once).
+    pub(crate) fn clear_data_ready(&self, direction: Direction) {
         let mut sources = self.core.reactor.sources.borrow_mut();
-        sources[self.key].readiness &= !direction.clear_mask();
+        sources[self.key].readiness &= !direction.data_mask();
     }
 
-    /// Runs `op` until it does not return `WouldBlock`, parking the task in between.
+    /// Forgets everything that made `direction` look ready (data, a hang-up, an error already
+    /// taken) after the OS said `WouldBlock`: the next wait parks until a new event.
+    pub(crate) fn clear_ready(&self, direction: Direction) {
+        let mut sources = self.core.reactor.sources.borrow_mut();
+        sources[self.key].readiness &= !direction.ready_mask();
+    }
+
+    /// The OS said `WouldBlock` in `direction`: [`clear_ready`](Self::clear_ready), then park
+    /// the task's waker, so the caller returns `Pending` and the next readiness event wakes
+    /// it. Every operation parks this way after `WouldBlock`, so no IO future can retry in a
+    /// loop without yielding.
+    pub(crate) fn park_after_would_block<T>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<T> {
+        let reactor = &self.core.reactor;
+        let mut sources = reactor.sources.borrow_mut();
+        let entry = &mut sources[self.key];
+        entry.readiness &= !direction.ready_mask();
+        reactor.park(entry.waiters(direction), cx.waker());
+        Poll::Pending
+    }
+
+    /// Runs `op` once the source is ready in `direction`; on `WouldBlock` parks the task
+    /// until the next readiness event (see [`park_after_would_block`](Self::park_after_would_block)).
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnOnce() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            if self.poll_ready(cx, direction).is_pending() {
-                return Poll::Pending;
+        if self.poll_ready(cx, direction).is_pending() {
+            return Poll::Pending;
+        }
+        match op() {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.park_after_would_block(cx, direction)
             }
-            match op() {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear_ready(direction);
-                }
-                result => return Poll::Ready(result),
-            }
+            result => Poll::Ready(result),
         }
     }
 
