@@ -26,9 +26,9 @@ use super::context::Entered;
 use super::io::Reactor;
 use super::loop_exit::{Catchers, LoopExit};
 use super::task::{Body, Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
+use super::timer::clock::Clock;
+use super::timer::heap::Timers;
 use super::waker::{self, Packed, Shared, MAX_INDEX};
-use crate::time::clock::Clock;
-use crate::time::timers::Timers;
 
 /// Polls between two looks at the clock for the fairness bound.
 const FAIRNESS_POLLS: u32 = 32;

@@ -391,7 +391,7 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
     });
     match timeout {
         Some(limit) => {
-            let _ = crate::time::timeout(limit, all).await;
+            let _ = super::timer::timeout(limit, all).await;
         }
         None => all.await,
     }

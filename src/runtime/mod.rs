@@ -5,8 +5,10 @@
 //! with it every task still alive: their destructors run).
 //!
 //! Layers, bottom up: `waker` (allocation-free wakers, cross-thread wake queue), `task`
-//! (type-erased bodies in a slab), `core` (the loop), `io` (the mio reactor and the
-//! `Registration` sockets use), and this module's public face.
+//! (type-erased bodies in a slab), `timer` (the clock, the timer heap, `Sleep` and `Timeout`),
+//! `core` (the loop), `io` (the mio reactor and the `Registration` sockets use), and this
+//! module's public face. Nothing here imports the modules built on top (`time`, `net`,
+//! `sync`, ...).
 
 pub(crate) mod builder;
 pub(crate) mod context;
@@ -16,6 +18,7 @@ mod join;
 mod loop_exit;
 mod spawn;
 pub(crate) mod task;
+pub(crate) mod timer;
 pub(crate) mod waker;
 mod yield_now;
 

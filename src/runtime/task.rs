@@ -406,7 +406,7 @@ impl Task {
     /// });
     /// ```
     pub async fn join_timeout(&self, timeout: Duration) -> bool {
-        crate::time::timeout(timeout, self.join()).await.is_ok()
+        super::timer::timeout(timeout, self.join()).await.is_ok()
     }
 
     /// A snapshot of the task's id, name and state.

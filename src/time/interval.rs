@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::sleep::sleep_until;
+use super::sleep_until;
 
 /// Ticks every `period`, starting now: the first [`tick`](Interval::tick) completes after one
 /// yield. When ticks are missed (the task was busy), the next tick is one period after the

@@ -6,15 +6,12 @@
 //! [`Builder::start_paused`](crate::Builder::start_paused) the clock is virtual and jumps to
 //! the next deadline whenever every task is waiting.
 
-pub(crate) mod clock;
 mod interval;
-mod sleep;
-mod timeout;
-pub(crate) mod timers;
 
+pub use crate::runtime::timer::{sleep, sleep_until, timeout, timeout_at, Elapsed, Sleep, Timeout};
 pub use interval::{interval, Interval};
-pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{timeout, timeout_at, timeout_or, Elapsed, Timeout};
+
+use std::future::Future;
 
 use std::time::{Duration, Instant};
 
@@ -28,7 +25,27 @@ use std::time::{Duration, Instant};
 /// });
 /// ```
 pub fn now() -> Instant {
-    crate::runtime::context::with_core(|core| core.now()).unwrap_or_else(Instant::now)
+    crate::runtime::timer::now()
+}
+
+/// Runs `future` for at most `duration`; on timeout, returns `timeout_value` instead
+/// (gevent's `with_timeout(seconds, func, timeout_value=...)`). The future is dropped on
+/// timeout, so every primitive it waited on forgets it.
+///
+/// ```
+/// use std::time::Duration;
+/// greenery::run(async {
+///     let never = std::future::pending::<&str>();
+///     let out = greenery::time::timeout_or(Duration::from_millis(1), never, "TV").await;
+///     assert_eq!(out, "TV");
+/// });
+/// ```
+pub async fn timeout_or<F: Future>(
+    duration: Duration,
+    future: F,
+    timeout_value: F::Output,
+) -> F::Output {
+    timeout(duration, future).await.unwrap_or(timeout_value)
 }
 
 /// Moves a paused clock forward by `duration` and fires the timers that became due (their

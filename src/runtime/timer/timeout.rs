@@ -100,26 +100,6 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     }
 }
 
-/// Runs `future` for at most `duration`; on timeout, returns `timeout_value` instead
-/// (gevent's `with_timeout(seconds, func, timeout_value=...)`). The future is dropped on
-/// timeout, so every primitive it waited on forgets it.
-///
-/// ```
-/// use std::time::Duration;
-/// greenery::run(async {
-///     let never = std::future::pending::<&str>();
-///     let out = greenery::time::timeout_or(Duration::from_millis(1), never, "TV").await;
-///     assert_eq!(out, "TV");
-/// });
-/// ```
-pub async fn timeout_or<F: Future>(
-    duration: Duration,
-    future: F,
-    timeout_value: F::Output,
-) -> F::Output {
-    timeout(duration, future).await.unwrap_or(timeout_value)
-}
-
 impl<F> Timeout<F> {
     /// The wrapped future.
     ///

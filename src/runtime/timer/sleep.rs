@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::timers::TimerKey;
+use super::heap::TimerKey;
 use crate::runtime::context;
 use crate::runtime::core::Core;
 
