@@ -298,7 +298,7 @@ impl Core {
                     Some(name) => format!("task #{} '{name}'", info.id),
                     None => format!("task #{}", info.id),
                 };
-                eprintln!("greenery: <{name}> failed with panic: {message}\n");
+                report(format_args!("greenery: <{name}> failed with panic: {message}\n"));
             }
             PanicPolicy::Silent | PanicPolicy::Abort => {}
         }
@@ -313,10 +313,10 @@ impl Core {
         // decides what becomes of it.
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(body))) {
             match self.config.panic_policy {
-                PanicPolicy::Report => eprintln!(
+                PanicPolicy::Report => report(format_args!(
                     "greenery: a task's destructor panicked: {}",
                     panic_message(payload.as_ref())
-                ),
+                )),
                 PanicPolicy::Silent => {}
                 PanicPolicy::Abort => self.set_abort(payload),
             }
@@ -667,6 +667,14 @@ pub(crate) enum JoinOutcome {
     Panicked(Box<dyn Any + Send>),
     /// The result was already taken (the handle was polled after completion).
     Taken,
+}
+
+/// Writes one report line to stderr. A report that cannot be written (stderr closed, a
+/// broken pipe) is dropped: `eprintln!` would panic there, and inside a destructor running
+/// during an unwind that panic would abort the process.
+pub(crate) fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 /// The text of a panic payload (`&str` or `String`), or a placeholder.
