@@ -626,22 +626,29 @@ impl Core {
         blocked
     }
 
-    /// Drops every task (in spawn order, including tasks spawned by destructors), then the
-    /// timers. Called when the runtime is dropped.
+    /// Kills every unfinished task (in spawn order, including tasks spawned by destructors),
+    /// then drops the timers. Called when the runtime is dropped. A finished task whose handle
+    /// is alive keeps its slot, so its output (or panic) stays deliverable and its state
+    /// readable; a killed one says `Killed`.
     pub(crate) fn shutdown(&self) {
         loop {
-            let victims: Vec<Slot> = {
-                let mut tasks = self.tasks.borrow_mut();
-                if tasks.is_empty() {
-                    break;
-                }
-                let mut slots: Vec<Slot> = tasks.drain().collect();
-                slots.sort_by_key(|slot| slot.id);
-                slots
-            };
+            let mut victims: Vec<TaskRef> = self
+                .tasks
+                .borrow()
+                .iter()
+                .filter(|(_, slot)| !slot.phase.is_finished())
+                .map(|(index, slot)| TaskRef {
+                    index: index as u32,
+                    id: slot.id,
+                })
+                .collect();
+            if victims.is_empty() {
+                break;
+            }
+            victims.sort_by_key(|task| task.id);
             self.run_queue.borrow_mut().clear();
-            for slot in victims {
-                self.free(slot);
+            for task in victims {
+                self.kill(task);
             }
         }
         self.run_queue.borrow_mut().clear();
