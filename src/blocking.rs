@@ -27,7 +27,11 @@
 //!
 //! A panic in the closure is caught on the pool thread and delivered to the awaiter as
 //! [`JoinError::Panicked`]. While a job is queued or running, the runtime that spawned it
-//! does not report [`LoopExit`](crate::LoopExit): the job will wake its awaiter. Threads are
+//! does not report [`LoopExit`](crate::LoopExit): the job will wake its awaiter. A detached
+//! job (its handle dropped) keeps the loop alive too, as in gevent's threadpool: the job may
+//! still wake something through a channel or a waker it holds. So a program blocked forever
+//! while a job runs reports LoopExit only once the job ends, and a job that never ends keeps
+//! it waiting; give such jobs a way to stop. Threads are
 //! started on demand up to the pool's bound (8 for the global pool), reused for later jobs,
 //! and exit after sitting idle for the pool's idle timeout (10 s by default); jobs beyond the
 //! bound wait in a FIFO queue. Use your own [`ThreadPool`] for another bound.

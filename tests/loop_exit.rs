@@ -159,3 +159,33 @@ fn the_runtime_is_usable_after_a_loop_exit() {
 fn run_panics_with_the_loop_exit_report() {
     greenery::run(std::future::pending::<()>());
 }
+
+/// gevent's threadpool keeps the loop alive while a job runs, even a detached one: main,
+/// blocked on an Event nobody can set, gets LoopExit only once the job has ended
+/// (`tests/gevent/blocking_job_keeps_loop_alive.py`). A job that never ends therefore keeps
+/// such a program waiting, in gevent and in greenery alike.
+#[test]
+fn a_detached_blocking_job_keeps_the_loop_alive_until_it_ends() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let job_done = Arc::new(AtomicBool::new(false));
+    let err = try_run({
+        let job_done = job_done.clone();
+        async move {
+            drop(greenery::spawn_blocking(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                job_done.store(true, Ordering::SeqCst);
+            }));
+            greenery::sync::Event::new().wait().await;
+        }
+    })
+    .unwrap_err();
+    assert!(
+        job_done.load(Ordering::SeqCst),
+        "LoopExit came before the job ended"
+    );
+    assert_eq!(
+        err.to_string(),
+        "This operation would block forever\n\tblocked: main (waiting)"
+    );
+}
