@@ -44,12 +44,13 @@ fn unfinished_tasks_are_killed_in_spawn_order_and_say_so() {
             std::future::pending::<()>().await
         }
     });
-    let unstarted = rt.block_on(async {
+    // In a tuple: a handle is itself a future, and a block returning one is awaited by mistake.
+    let (unstarted,) = rt.block_on(async {
         greenery::yield_now().await;
-        greenery::task::Builder::new().spawn_unstarted({
+        (greenery::task::Builder::new().spawn_unstarted({
             let guard = Finally(log.clone(), "unstarted".into());
             async move { drop(guard) }
-        })
+        }),)
     });
     assert_eq!(waiting.task().state(), TaskState::Waiting);
     drop(rt);

@@ -298,7 +298,9 @@ impl Core {
                     Some(name) => format!("task #{} '{name}'", info.id),
                     None => format!("task #{}", info.id),
                 };
-                report(format_args!("greenery: <{name}> failed with panic: {message}\n"));
+                report(format_args!(
+                    "greenery: <{name}> failed with panic: {message}\n"
+                ));
             }
             PanicPolicy::Silent | PanicPolicy::Abort => {}
         }
