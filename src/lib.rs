@@ -73,6 +73,7 @@
 pub mod blocking;
 pub mod generator;
 pub mod greenlet;
+pub mod io;
 pub mod monkey;
 pub mod net;
 pub mod pool;

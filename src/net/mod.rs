@@ -78,8 +78,8 @@
 mod addr;
 #[cfg(feature = "futures-io")]
 mod futures_io;
-mod io_util;
-mod registered;
+pub(crate) mod io_util;
+pub(crate) mod registered;
 mod split;
 mod tcp;
 mod udp;

@@ -28,6 +28,13 @@ impl<S: Source> Registered<S> {
         })
     }
 
+    /// The reactor registration, for wrappers that run their own operations on the source
+    /// (`greenery::io`'s buffered streams park on it; `greenery::hyper` reads into
+    /// uninitialised buffers).
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
     /// The source, for operations that never block (addresses, options, shutdown).
     pub(crate) fn get(&self) -> &S {
         &self.source

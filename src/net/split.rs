@@ -96,6 +96,11 @@ pub struct OwnedWriteHalf {
 macro_rules! read_methods {
     // `$split`: the `TcpStream` method that makes these halves, for the examples.
     ($split:literal) => {
+        /// The stream this half belongs to (`greenery::io` parks on its registration).
+        pub(crate) fn stream(&self) -> &TcpStream {
+            &self.stream
+        }
+
         /// Reads into `buf` (see [`TcpStream::read`]).
         ///
         /// ```
@@ -223,6 +228,11 @@ macro_rules! read_methods {
 macro_rules! write_methods {
     // `$split`: the `TcpStream` method that makes these halves, for the examples.
     ($split:literal) => {
+        /// The stream this half belongs to (`greenery::io` parks on its registration).
+        pub(crate) fn stream(&self) -> &TcpStream {
+            &self.stream
+        }
+
         /// Writes some of `buf` (see [`TcpStream::write`]).
         ///
         /// ```

@@ -330,6 +330,11 @@ impl TcpStream {
         TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
     }
 
+    /// The registered socket, for `greenery::io` and `greenery::hyper`.
+    pub(crate) fn registered(&self) -> &Registered<mio::net::TcpStream> {
+        &self.inner
+    }
+
     fn from_mio(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             inner: Registered::new(stream, Interest::READABLE | Interest::WRITABLE)?,

@@ -345,6 +345,11 @@ impl UnixStream {
         UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
     }
 
+    /// The registered socket, for `greenery::io` and `greenery::hyper`.
+    pub(crate) fn registered(&self) -> &Registered<mio::net::UnixStream> {
+        &self.inner
+    }
+
     fn from_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             inner: Registered::new(stream, Interest::READABLE | Interest::WRITABLE)?,
