@@ -80,6 +80,7 @@ pub mod pool;
 pub mod queue;
 pub mod runtime;
 pub mod server;
+pub mod signal;
 pub mod sync;
 pub mod time;
 
