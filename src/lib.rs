@@ -77,6 +77,7 @@ pub mod io;
 pub mod monkey;
 pub mod net;
 pub mod pool;
+pub mod process;
 pub mod queue;
 pub mod runtime;
 pub mod server;

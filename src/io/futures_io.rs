@@ -1,6 +1,6 @@
 //! `futures_io` traits for the types of this module (cargo feature `futures-io`):
 //! [`AsyncFd`] reads and writes, [`BufReader`] is an `AsyncBufRead`, [`BufWriter`] an
-//! `AsyncWrite` whose `poll_flush` writes out its buffer.
+//! `AsyncWrite` whose `poll_flush` writes out its buffer; a child's pipes read and write.
 
 use std::io;
 use std::os::fd::AsFd;
@@ -76,6 +76,41 @@ impl<W: PollWrite + Unpin> AsyncWrite for BufWriter<W> {
     /// Flushes; the stream itself is closed when the writer is dropped.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(BufWriter::poll_flush(self.get_mut(), cx))?;
+        Poll::Ready(Ok(()))
+    }
+}
+
+macro_rules! pipe_read {
+    ($($ty:ty),*) => {$(
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                PollRead::poll_read(&*self, cx, buf)
+            }
+        }
+    )*};
+}
+
+pipe_read!(crate::process::ChildStdout, crate::process::ChildStderr);
+
+impl AsyncWrite for crate::process::ChildStdin {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        PollWrite::poll_write(&*self, cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Nothing to do: the pipe closes when the `ChildStdin` is dropped.
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 }
