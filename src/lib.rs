@@ -73,6 +73,8 @@
 pub mod blocking;
 pub mod generator;
 pub mod greenlet;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub mod monkey;
 pub mod net;

@@ -1,7 +1,8 @@
 //! The system calls behind [`AsyncFd`](super::AsyncFd)'s byte IO: `read(2)`, `write(2)`,
 //! `writev(2)` and the `O_NONBLOCK` flag, on a raw descriptor.
 
-use std::io;
+use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::os::fd::RawFd;
 
 /// Turns a `-1`-on-error return into an `io::Result`.
@@ -17,6 +18,25 @@ fn check(n: isize) -> io::Result<usize> {
 pub(crate) fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes; read(2) writes at most that many.
     check(unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) })
+}
+
+/// `read(2)` into memory that may be uninitialised: the kernel only writes to it, and the
+/// caller may treat the first `n` bytes as initialised once this returns `Ok(n)`.
+#[cfg_attr(not(feature = "hyper"), allow(dead_code))]
+pub(crate) fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes; read(2) writes at most that many
+    // and never reads them, so their being uninitialised does not matter.
+    check(unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) })
+}
+
+/// `writev(2)` of `bufs` (at most `IOV_MAX` of them are passed; the rest wait for the next
+/// call, as a short write).
+#[cfg_attr(not(feature = "hyper"), allow(dead_code))]
+pub(crate) fn writev(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    let count = bufs.len().min(1024) as libc::c_int;
+    // SAFETY: `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix, and each one
+    // borrows memory valid for reads of its length for the whole call.
+    check(unsafe { libc::writev(fd, bufs.as_ptr().cast(), count) })
 }
 
 /// `write(2)` of `buf`.
