@@ -72,6 +72,8 @@
 
 pub mod blocking;
 pub mod generator;
+#[cfg(unix)]
+pub mod green;
 pub mod greenlet;
 #[cfg(feature = "hyper")]
 pub mod hyper;

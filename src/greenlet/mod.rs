@@ -152,7 +152,7 @@ mod body;
 mod driver;
 mod error;
 mod node;
-mod slot;
+pub(crate) mod slot;
 mod switch;
 
 use std::cell::{Cell, RefCell};

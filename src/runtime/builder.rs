@@ -44,6 +44,7 @@ pub(crate) struct Config {
     pub(crate) panic_policy: PanicPolicy,
     pub(crate) switch_interval: Duration,
     pub(crate) timer_slack: Duration,
+    pub(crate) green_stack_size: usize,
 }
 
 /// Builds a [`Runtime`] with options.
@@ -83,6 +84,7 @@ impl Builder {
                 panic_policy: PanicPolicy::Report,
                 switch_interval: Duration::from_millis(5),
                 timer_slack: Duration::ZERO,
+                green_stack_size: 256 * 1024,
             },
         }
     }
@@ -147,6 +149,29 @@ impl Builder {
     /// ```
     pub fn timer_slack(&mut self, slack: Duration) -> &mut Builder {
         self.config.timer_slack = slack;
+        self
+    }
+
+    /// The usable stack size of the green threads spawned on this runtime, in bytes
+    /// (256 KiB unless set; rounded up to whole pages, with a guard page on top). Pages are
+    /// committed only when touched, so an idle green thread costs the few pages it used, not
+    /// this size; a green thread that needs more than its stack is stopped with a message
+    /// naming it. [`green::Builder::stack_size`](crate::green::Builder::stack_size) sets it
+    /// for one green thread.
+    ///
+    /// ```
+    /// let rt = greenery::Builder::new().green_stack_size(1 << 20).build().unwrap();
+    /// let sum = rt.block_on(async {
+    ///     greenery::green::spawn(|| {
+    ///         let buffer = [1u8; 512 * 1024]; // more than the default stack holds
+    ///         buffer.iter().map(|&b| u32::from(b)).sum::<u32>()
+    ///     })
+    ///     .await
+    /// });
+    /// assert_eq!(sum.unwrap(), 512 * 1024);
+    /// ```
+    pub fn green_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.config.green_stack_size = bytes;
         self
     }
 

@@ -88,6 +88,11 @@ impl Core {
         self.clock.now()
     }
 
+    /// The stack size of green threads spawned on this runtime.
+    pub(crate) fn green_stack_size(&self) -> usize {
+        self.config.green_stack_size
+    }
+
     pub(crate) fn current_task(&self) -> Option<TaskRef> {
         self.current.get()
     }
