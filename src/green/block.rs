@@ -7,7 +7,8 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use super::fiber::{self, Resume, Suspend};
+use super::node::{Resume, Suspend};
+use super::switch;
 
 /// Why a blocking-style call was refused: it was made outside a green thread, where nothing
 /// could resume the caller (plain async code, `main` outside [`run`](super::run), or a
@@ -56,6 +57,8 @@ impl Error for NotGreen {}
 /// });
 /// ```
 #[track_caller]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
 pub fn block_on<F: Future>(future: F) -> F::Output {
     match try_block_on(future) {
         Ok(output) => output,
@@ -71,18 +74,20 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 ///     assert_eq!(greenery::green::try_block_on(async { 7 }), Ok(7));
 /// });
 /// ```
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
 pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
-    if !fiber::in_fiber() {
+    if !switch::in_fiber() {
         return Err(NotGreen(()));
     }
-    let me = fiber::current();
+    let me = switch::current();
     let mut future = pin!(future);
     loop {
         if me.dying.get() && !std::thread::panicking() {
             // It caught its kill and blocks again: the kill goes on.
-            fiber::kill_unwind();
+            switch::kill_unwind();
         }
-        let cx = fiber::task_cx();
+        let cx = switch::task_cx();
         if cx.is_null() {
             return Err(NotGreen(()));
         }
@@ -100,9 +105,9 @@ pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
                  (a destructor called a blocking function)"
             );
         }
-        match fiber::suspend(&me, Suspend::Block) {
+        match switch::suspend(&me, Suspend::Block) {
             Resume::Go(_) => {}
-            Resume::Kill => fiber::kill_unwind(),
+            Resume::Kill => switch::kill_unwind(),
         }
     }
 }
@@ -114,7 +119,7 @@ pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
 /// greenery::green::run(|| assert!(greenery::green::is_green()));
 /// ```
 pub fn is_green() -> bool {
-    fiber::in_fiber() && !fiber::task_cx().is_null()
+    switch::in_fiber() && !switch::task_cx().is_null()
 }
 
 /// Suspends this green thread for `duration` (gevent's `sleep(seconds)`; `Duration::ZERO` is
@@ -134,6 +139,7 @@ pub fn is_green() -> bool {
 /// });
 /// ```
 #[track_caller]
+#[inline]
 pub fn sleep(duration: Duration) {
     if !std::thread::panicking() {
         block_on(crate::time::sleep(duration));
@@ -161,6 +167,7 @@ pub fn sleep(duration: Duration) {
 /// assert_eq!(*log.borrow(), ["spawned", "main"]);
 /// ```
 #[track_caller]
+#[inline]
 pub fn yield_now() {
     if !std::thread::panicking() {
         block_on(crate::runtime::yield_now());

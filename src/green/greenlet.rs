@@ -4,8 +4,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use super::fiber::{self, carry, carry_panic, receive, Finish, Killed, Node, Resume, State};
-use crate::greenlet::slot::Ty;
+use super::message::{carry, carry_panic, receive, Port};
+use super::node::{Finish, Killed, Node, Resume, State};
+use super::switch;
 use crate::greenlet::Error;
 
 /// A greenlet (Python's `greenlet.greenlet`): a function on a stack of its own that runs only
@@ -95,7 +96,7 @@ impl<T: 'static> Greenlet<T> {
     /// assert_eq!(ping.switch(1).unwrap(), 20);
     /// ```
     pub fn declare() -> Greenlet<T> {
-        Greenlet::from_node(Node::greenlet(Ty::of::<T>()))
+        Greenlet::from_node(Node::greenlet(Port::of::<T>()))
     }
 
     /// Gives a greenlet its body; refused ([`Error::Started`]) once it has started.
@@ -131,8 +132,10 @@ impl<T: 'static> Greenlet<T> {
     /// let echo = greenery::green::Greenlet::new(|x: &str| Ok(x));
     /// assert_eq!(echo.switch("hi").unwrap(), "hi");
     /// ```
+    #[cfg_attr(debug_assertions, inline)]
+    #[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
     pub fn switch(&self, value: T) -> Result<T, Error> {
-        fiber::switch(&self.node, Ok(value))
+        switch::switch(&self.node, value)
     }
 
     /// Raises `err` at this greenlet's pending switch (greenlet's `throw`) and returns what is
@@ -152,7 +155,7 @@ impl<T: 'static> Greenlet<T> {
     /// assert_eq!(g.throw(Error::Exit).unwrap(), "caught GreenletExit");
     /// ```
     pub fn throw(&self, err: Error) -> Result<T, Error> {
-        fiber::switch::<T>(&self.node, Err(err))
+        switch::throw(&self.node, err)
     }
 
     /// Whether the greenlet has finished (returned, raised, or been killed).
@@ -238,7 +241,7 @@ where
     let Resume::Go(message) = first else {
         return Finish::Done;
     };
-    let outcome = fiber::catch(move || {
+    let outcome = switch::catch(move || {
         // SAFETY: the first switch was checked against this body's argument type `T`, and its
         // message lives until we took it.
         match unsafe { receive::<T>(message) } {
@@ -263,7 +266,7 @@ where
 /// assert!(main == getcurrent::<u8>() && main != g);
 /// ```
 pub fn getcurrent<T: 'static>() -> Greenlet<T> {
-    Greenlet::from_node(fiber::current())
+    Greenlet::from_node(switch::current())
 }
 
 impl<T: 'static> Clone for Greenlet<T> {
@@ -274,7 +277,7 @@ impl<T: 'static> Clone for Greenlet<T> {
 
 impl<T: 'static> Drop for Greenlet<T> {
     fn drop(&mut self) {
-        fiber::release_handle(self.node.clone());
+        switch::release_handle(self.node.clone());
     }
 }
 

@@ -3,9 +3,11 @@
 //! TODO(tutorial)
 
 mod block;
-mod fiber;
 mod greenlet;
+mod message;
+mod node;
 mod stack;
+mod switch;
 mod thread;
 
 pub use self::block::{block_on, idle, is_green, sleep, try_block_on, yield_now, NotGreen};

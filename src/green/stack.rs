@@ -122,17 +122,6 @@ impl Running {
     };
 }
 
-thread_local! {
-    static RUNNING: std::cell::Cell<Running> =
-        const { std::cell::Cell::new(Running::NONE) };
-}
-
-/// Records the green thread about to run on this thread; returns the one it replaces.
-#[inline]
-pub(crate) fn set_running(running: Running) -> Running {
-    RUNNING.with(|cell| cell.replace(running))
-}
-
 static PREVIOUS: OnceLock<[libc::sigaction; 2]> = OnceLock::new();
 
 /// Installs (once per process) a SIGSEGV/SIGBUS handler that recognises a fault in the guard
@@ -170,7 +159,7 @@ extern "C" fn on_fault(
     // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers; si_addr is the
     // faulting address for SIGSEGV and SIGBUS.
     let addr = unsafe { (*info).si_addr() } as usize;
-    let running = RUNNING.try_with(|cell| cell.get()).unwrap_or(Running::NONE);
+    let running = super::switch::running();
     if running.guard != 0 && addr >= running.guard && addr < running.guard + page_size() {
         report_overflow(running);
     }

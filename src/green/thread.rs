@@ -1,17 +1,18 @@
 //! Green threads as tasks: [`GreenThread`], the future whose poll drives a stack, and
 //! [`spawn`], [`run`] and the [`Builder`].
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::panic;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::fiber::{self, Finish, Killed, Kind, Node, Resume, State, Stop};
+use super::node::{Finish, Killed, Kind, Node, Resume, State};
 use super::stack::DEFAULT_STACK_SIZE;
+use super::switch::{self, Stop};
 use crate::runtime::{context, task, JoinHandle, LoopExit};
 
 /// A green thread that has not been spawned: a future that runs a closure on a stack of its
@@ -36,7 +37,10 @@ pub struct GreenThread<T> {
     root: Rc<Node>,
     /// The greenlet that blocked while this green thread's poll drove it.
     blocked: Option<Rc<Node>>,
-    output: Rc<Cell<Option<std::thread::Result<T>>>>,
+    /// Filled by the root's entry when it ends (see `RootLink::output`).
+    output: Option<std::thread::Result<T>>,
+    /// The root writes into `output` through a pointer: it must not move once polled.
+    _pinned: PhantomPinned,
 }
 
 impl<T: 'static> GreenThread<T> {
@@ -45,19 +49,27 @@ impl<T: 'static> GreenThread<T> {
         F: FnOnce() -> T + 'static,
     {
         let root = Node::root();
-        let output = Rc::new(Cell::new(None));
-        let out = output.clone();
         root.set_entry(stack_size, move |_first: Resume| {
-            match fiber::catch(f) {
-                Err(payload) if payload.is::<Killed>() => {}
-                result => out.set(Some(result)),
+            let outcome = switch::catch(f);
+            if !matches!(&outcome, Err(payload) if payload.is::<Killed>()) {
+                let me = switch::current_ptr();
+                // SAFETY: this entry runs as `me`, a root whose `output` its `GreenThread` set
+                // to its own `output` field (of this `T`) at its first poll, which came before
+                // this entry could start; the future is pinned since, and alive (dropping it
+                // kills this fiber, which then never gets here).
+                unsafe {
+                    if let Kind::Root(link) = &(*me).kind {
+                        *link.output.get().cast::<Option<std::thread::Result<T>>>() = Some(outcome);
+                    }
+                }
             }
             Finish::Done
         })?;
         Ok(GreenThread {
             root,
             blocked: None,
-            output,
+            output: None,
+            _pinned: PhantomPinned,
         })
     }
 
@@ -77,13 +89,16 @@ impl<T: 'static> Future for GreenThread<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let this = self.get_mut();
+        // SAFETY: nothing is moved out of the pinned future; `output` is only written in place
+        // (by the root through the pointer set here) and taken by value.
+        let this = unsafe { self.get_unchecked_mut() };
         let start = match this.blocked.take() {
             Some(node) if node.state.get() == State::Blocked => node,
             _ => match this.root.state.get() {
                 State::Unstarted => {
-                    if let Kind::Root(info) = &this.root.kind {
-                        *info.waker.borrow_mut() = Some(cx.waker().clone());
+                    if let Kind::Root(link) = &this.root.kind {
+                        *link.waker.borrow_mut() = Some(cx.waker().clone());
+                        link.output.set((&mut this.output as *mut Option<_>).cast());
                     }
                     this.root.clone()
                 }
@@ -92,7 +107,9 @@ impl<T: 'static> Future for GreenThread<T> {
                 _ => return Poll::Pending,
             },
         };
-        match fiber::with_cx(cx, || fiber::drive(start, Resume::Go(std::ptr::null_mut()))) {
+        match switch::with_cx(cx, || {
+            switch::drive(start, Resume::Go(std::ptr::null_mut()))
+        }) {
             Stop::Blocked(node) => {
                 this.blocked = Some(node);
                 Poll::Pending
@@ -120,9 +137,6 @@ impl<T> Drop for GreenThread<T> {
         self.root.kill();
     }
 }
-
-// A green thread is polled through `&mut`; nothing in it is pinned.
-impl<T> Unpin for GreenThread<T> {}
 
 impl<T> fmt::Debug for GreenThread<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

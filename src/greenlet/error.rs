@@ -165,24 +165,29 @@ impl std::error::Error for Error {
 /// });
 /// ```
 #[derive(Clone)]
-pub struct TypeMismatch(Box<(Ty, Ty)>);
+pub struct TypeMismatch(Box<(&'static str, &'static str)>);
 
 impl TypeMismatch {
     /// The type the target's pending switch (or body) takes.
     ///
     /// See the [type's example](TypeMismatch).
     pub fn expected(&self) -> &'static str {
-        self.0 .0.name()
+        self.0 .0
     }
 
     /// The type that was sent.
     ///
     /// See the [type's example](TypeMismatch).
     pub fn found(&self) -> &'static str {
-        self.0 .1.name()
+        self.0 .1
     }
 
     pub(crate) fn new(expected: Ty, found: Ty) -> TypeMismatch {
+        TypeMismatch::named(expected.name(), found.name())
+    }
+
+    /// A mismatch between the types named `expected` and `found`.
+    pub(crate) fn named(expected: &'static str, found: &'static str) -> TypeMismatch {
         TypeMismatch(Box::new((expected, found)))
     }
 }

@@ -43,17 +43,6 @@ impl Ty {
         std::ptr::eq(self.0, other.0) || (self.0.id)() == (other.0.id)()
     }
 
-    /// The type of a receiver that takes a value of any type (and drops it unread).
-    pub(crate) fn any() -> Ty {
-        Ty::of::<AnyValue>()
-    }
-
-    /// Whether a receiver of this type takes a value of type `sent`.
-    #[inline]
-    pub(crate) fn takes(self, sent: Ty) -> bool {
-        self.same(sent) || self.same(Ty::any())
-    }
-
     pub(crate) fn name(self) -> &'static str {
         (self.0.name)()
     }
@@ -69,9 +58,6 @@ impl Ty {
         unsafe { (self.0.moves)(src, dst) }
     }
 }
-
-/// Stands for "any type" in [`Ty::any`]; never instantiated.
-pub(crate) enum AnyValue {}
 
 /// A value on its way between greenlets: the sender's `Slot<T>` and its type.
 #[derive(Clone, Copy)]
