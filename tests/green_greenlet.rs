@@ -234,7 +234,7 @@ fn misuse_is_reported_to_the_switcher() {
     let declared = Greenlet::<u8>::declare();
     assert!(matches!(declared.switch(1), Err(Error::NoBody)));
     assert_eq!(typed.switch(3).unwrap(), 3);
-    assert!(matches!(typed.set_body(|x| Ok(x)), Err(Error::Started)));
+    assert!(matches!(typed.set_body(Ok), Err(Error::Started)));
     // Switching to yourself returns what you sent (greenlet does the same).
     assert_eq!(getcurrent::<u8>().switch(9).unwrap(), 9);
 }
