@@ -254,7 +254,6 @@ fn dropping_the_runtime_unwinds_suspended_green_threads_in_spawn_order() {
     let handles: Vec<_> = ["first", "second"]
         .map(|name| {
             let l = log.clone();
-            let _entered = rt.block_on(async {}); // spawn needs the runtime: spawn from it
             rt.spawn(async move {
                 green::spawn(move || {
                     let _guard = Finally(l, name.to_string());
