@@ -13,9 +13,10 @@ use corosensei::stack::{DefaultStack, Stack};
 /// ([`Builder::green_stack_size`](crate::Builder::green_stack_size)).
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
-/// How many finished stacks a thread keeps for reuse. Their touched pages stay resident, so
-/// the pool is small; anything beyond it is unmapped.
-const POOL_LIMIT: usize = 64;
+/// How many finished stacks a thread keeps for reuse, so that a program cycling through up to
+/// this many green threads at a time maps no new stack. Their touched pages stay resident (a
+/// few KiB each: about 8 MiB for a full pool of idle stacks); stacks beyond it are unmapped.
+const POOL_LIMIT: usize = 1024;
 
 struct Pool {
     size: usize,
