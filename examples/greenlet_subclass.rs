@@ -1,15 +1,16 @@
-//! seed001_greenlet_subclass: a struct with a `run` method, started as a task (gevent's
-//! `Greenlet` subclass overriding `_run`); two of them sleeping 50 ms per step alternate
-//! strictly, in start order, and `joinall` collects their return values.
+//! seed001_greenlet_subclass: a struct with a `run` method, started as a green thread
+//! (gevent's `Greenlet` subclass overriding `_run`); two of them sleeping 50 ms per step
+//! alternate strictly, in start order, and `joinall` collects their return values.
 //!
 //! Reference: `../shared/reference/seed001_greenlet_subclass.py`; the output matches it line
-//! for line. A `gevent.Greenlet` is a scheduled task (not a raw greenlet that runs only when
-//! switched to), so `start()` is `task::Builder::spawn_unstarted` plus `Task::start`.
+//! for line. A `gevent.Greenlet` is a scheduled green thread (not a raw greenlet that runs
+//! only when switched to), so `start()` is `green::Builder::spawn_unstarted` plus
+//! `Task::start`; its `_run` is plain blocking-style code, as in Python.
 
 use std::rc::Rc;
 use std::time::Duration;
 
-use greenery::task::Builder;
+use greenery::green;
 use greenery::JoinHandle;
 
 struct MyGreenlet {
@@ -23,34 +24,33 @@ impl MyGreenlet {
     }
 
     /// What the greenlet does once started.
-    async fn run(&self) -> usize {
+    fn run(&self) -> usize {
         for i in 0..self.nums {
             println!("--- I do {}, this is num {i}", self.task_name);
-            greenery::time::sleep(Duration::from_millis(50)).await;
+            green::sleep(Duration::from_millis(50));
         }
         self.nums
     }
 
-    /// Creates the task (not yet scheduled) and schedules it: gevent's `Greenlet(...)` and
-    /// `start()`.
+    /// Creates the green thread (not yet scheduled) and schedules it: gevent's
+    /// `Greenlet(...)` and `start()`.
     fn start(self: &Rc<Self>) -> JoinHandle<usize> {
         let me = self.clone();
-        let handle = Builder::new()
+        let handle = green::Builder::new()
             .name(self.task_name)
-            .spawn_unstarted(async move { me.run().await });
+            .spawn_unstarted(move || me.run())
+            .expect("a stack for the green thread");
         handle.task().start();
         handle
     }
 }
 
 fn main() {
-    greenery::run(async {
+    green::run(|| {
         let t1 = MyGreenlet::new("dancing", 5).start();
         let t2 = MyGreenlet::new("singing", 8).start();
         // Waits for both; the values come back in the order given.
-        let values = greenery::try_joinall([t1, t2])
-            .await
-            .expect("neither task fails");
+        let values = green::block_on(greenery::try_joinall([t1, t2])).expect("neither fails");
         println!("values {} {}", values[0], values[1]);
     });
 }
