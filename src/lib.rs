@@ -66,6 +66,30 @@
 //! assert!(err.is_err());
 //! ```
 //!
+//! # Without `async`: green threads
+//!
+//! gevent code is plain blocking-style code. [`green`] runs closures as green threads, each on
+//! a stack of its own, where `sleep`, `join` and `block_on(any future)` are plain calls that
+//! suspend only the calling green thread; they are tasks of the same runtime, scheduled in the
+//! same order, next to async tasks. [`green::Greenlet`] is greenlet's greenlet, whose `switch`
+//! is a plain call.
+//!
+//! ```
+//! use std::time::Duration;
+//! use greenery::green;
+//!
+//! let total = green::run(|| {
+//!     let workers: Vec<_> = (1..=3u64)
+//!         .map(|i| green::spawn(move || {
+//!             green::sleep(Duration::from_millis(10 * i));
+//!             i
+//!         }))
+//!         .collect();
+//!     workers.into_iter().map(|w| w.join().unwrap()).sum::<u64>()
+//! });
+//! assert_eq!(total, 6);
+//! ```
+//!
 //! See `docs/scheduling.md` for the scheduling rules and where greenery differs from gevent.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
