@@ -363,7 +363,7 @@ impl<T> JobGuard<T> {
 impl<T> Drop for JobGuard<T> {
     fn drop(&mut self) {
         // Dropped without running: the awaiter gets `Killed` (`Done` wakes it as it drops).
-        drop(self.store(Err(JoinError::Killed)));
+        drop(self.store(Err(JoinError::Killed(Default::default()))));
     }
 }
 

@@ -116,11 +116,12 @@ pub mod time;
 pub use blocking::spawn_blocking;
 
 pub use runtime::{
-    catch_loop_exit, idle, joinall, run, spawn, try_joinall, try_run, wait, yield_now, Builder,
-    JoinError, JoinHandle, LoopExit, PanicPolicy, Runtime, Task,
+    catch_kill, catch_loop_exit, idle, joinall, joinall_indexed, run, spawn, spawn_later,
+    try_joinall, try_run, wait, wait_all, yield_now, Builder, JoinError, JoinHandle, Killed,
+    LoopExit, PanicPolicy, Runtime, Task,
 };
 
 /// Tasks: the spawn [`Builder`](task::Builder), task handles and their states.
 pub mod task {
-    pub use crate::runtime::{Join, Task, TaskBuilder as Builder, TaskInfo, TaskState};
+    pub use crate::runtime::{Join, LinkKey, Task, TaskBuilder as Builder, TaskInfo, TaskState};
 }

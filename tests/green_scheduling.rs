@@ -470,7 +470,9 @@ fn rule12_killall_in_order() {
                     })
                     .collect();
                 yield_now().await;
-                ws.iter().for_each(|w| w.kill());
+                ws.iter().for_each(|w| {
+                    w.kill();
+                });
                 log.push(format!(
                     "all finished: {}",
                     ws.iter().all(|w| w.is_finished())

@@ -46,7 +46,9 @@ fn rule22_task_done_join_channel_priority_lifo_iteration() {
                 "join() returned; unfinished_tasks {}",
                 q.unfinished_tasks()
             ));
-            ws.iter().for_each(|w| w.kill());
+            ws.iter().for_each(|w| {
+                w.kill();
+            });
             if let Err(e) = q.task_done() {
                 log.push(format!("extra task_done() -> {e}"));
             }

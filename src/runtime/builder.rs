@@ -1,7 +1,6 @@
 //! Runtime options.
 
 use std::io;
-use std::rc::Rc;
 use std::time::Duration;
 
 use super::core::Core;
@@ -38,10 +37,33 @@ pub enum PanicPolicy {
     Abort,
 }
 
+/// What the runtime does when nothing it can see could ever wake the waiting program (see
+/// [`Builder::on_loop_exit`]).
+///
+/// ```
+/// use greenery::runtime::LoopExitPolicy;
+/// let rt = greenery::Builder::new().on_loop_exit(LoopExitPolicy::Report).build().unwrap();
+/// assert!(rt.try_block_on(std::future::pending::<()>()).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LoopExitPolicy {
+    /// Report [`LoopExit`](crate::LoopExit) ("This operation would block forever"), gevent's
+    /// behaviour (the default): `run` panics with it, `try_run` returns it,
+    /// [`catch_loop_exit`](crate::catch_loop_exit) catches it.
+    #[default]
+    Report,
+    /// Never report it: block until something wakes a task, even a wake source greenery
+    /// cannot see (another thread, another runtime's reactor). A program that really is
+    /// stuck then hangs; [`catch_loop_exit`](crate::catch_loop_exit) and
+    /// [`wait_all`](crate::wait_all) never resolve by themselves.
+    Wait,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) start_paused: bool,
     pub(crate) panic_policy: PanicPolicy,
+    pub(crate) loop_exit: LoopExitPolicy,
     pub(crate) switch_interval: Duration,
     pub(crate) timer_slack: Duration,
     pub(crate) green_stack_size: usize,
@@ -82,6 +104,7 @@ impl Builder {
             config: Config {
                 start_paused: false,
                 panic_policy: PanicPolicy::Report,
+                loop_exit: LoopExitPolicy::Report,
                 switch_interval: Duration::from_millis(5),
                 timer_slack: Duration::ZERO,
                 green_stack_size: 256 * 1024,
@@ -113,6 +136,36 @@ impl Builder {
     /// ```
     pub fn on_task_panic(&mut self, policy: PanicPolicy) -> &mut Builder {
         self.config.panic_policy = policy;
+        self
+    }
+
+    /// What to do when nothing greenery can see could ever wake the waiting program:
+    /// report [`LoopExit`](crate::LoopExit) (the default) or wait for a wake greenery cannot
+    /// see. Prefer [`runtime::foreign`](crate::runtime::foreign) around the one future that
+    /// needs it; `Wait` is for programs built around other event sources.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use greenery::runtime::LoopExitPolicy;
+    /// let rt = greenery::Builder::new().on_loop_exit(LoopExitPolicy::Wait).build().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<std::task::Waker>();
+    /// let waker_thread = std::thread::spawn(move || {
+    ///     let waker = rx.recv().unwrap();
+    ///     std::thread::sleep(Duration::from_millis(10));
+    ///     waker.wake(); // a wake greenery cannot see coming
+    /// });
+    /// let mut sent = Some(tx);
+    /// rt.block_on(std::future::poll_fn(|cx| match sent.take() {
+    ///     Some(tx) => {
+    ///         tx.send(cx.waker().clone()).unwrap();
+    ///         std::task::Poll::Pending
+    ///     }
+    ///     None => std::task::Poll::Ready(()),
+    /// }));
+    /// waker_thread.join().unwrap();
+    /// ```
+    pub fn on_loop_exit(&mut self, policy: LoopExitPolicy) -> &mut Builder {
+        self.config.loop_exit = policy;
         self
     }
 
@@ -184,7 +237,7 @@ impl Builder {
     /// ```
     pub fn build(&self) -> io::Result<Runtime> {
         Ok(Runtime {
-            core: Rc::new(Core::new(self.config.clone())?),
+            core: Core::new(self.config.clone())?,
         })
     }
 }

@@ -14,18 +14,19 @@ use std::future::Future;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{pin, Pin};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use slab::Slab;
 
-use super::builder::{Config, PanicPolicy};
+use super::builder::{Config, LoopExitPolicy};
 use super::context::Entered;
 use super::io::Reactor;
+use super::kill::Killed;
 use super::loop_exit::{Catchers, LoopExit};
-use super::task::{Body, Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
+use super::task::{Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
 use super::timer::clock::Clock;
 use super::timer::heap::Timers;
 use super::waker::{self, Packed, Shared, MAX_INDEX};
@@ -36,23 +37,26 @@ const FAIRNESS_POLLS: u32 = 32;
 pub(crate) struct Core {
     id: u16,
     pub(crate) shared: Arc<Shared>,
-    tasks: RefCell<Slab<Slot>>,
-    run_queue: RefCell<VecDeque<TaskRef>>,
+    pub(super) tasks: RefCell<Slab<Slot>>,
+    pub(super) run_queue: RefCell<VecDeque<TaskRef>>,
     main_scheduled: Cell<bool>,
     current: Cell<Option<TaskRef>>,
     next_id: Cell<u64>,
-    finish_count: Cell<u64>,
+    pub(super) finish_count: Cell<u64>,
+    pub(super) next_link: Cell<u64>,
     pub(crate) timers: RefCell<Timers>,
     pub(crate) reactor: Reactor,
     pub(crate) clock: Clock,
     idle_waiters: RefCell<Vec<Waker>>,
     pub(crate) catchers: Catchers,
-    config: Config,
+    pub(super) config: Config,
     abort: RefCell<Option<Box<dyn Any + Send>>>,
+    /// The `Rc` this core lives in, for the tasks it spawns itself (links).
+    pub(super) this: Weak<Core>,
 }
 
 impl Core {
-    pub(crate) fn new(config: Config) -> io::Result<Core> {
+    pub(crate) fn new(config: Config) -> io::Result<Rc<Core>> {
         let (reactor, mio_waker) = Reactor::new()?;
         let shared = Arc::new(Shared::new(mio_waker));
         let id = waker::registry_insert(shared.clone()).ok_or_else(|| {
@@ -61,7 +65,7 @@ impl Core {
                 "too many greenery runtimes alive at once (65,536)",
             )
         })?;
-        Ok(Core {
+        Ok(Rc::new_cyclic(|this| Core {
             id,
             shared,
             tasks: RefCell::new(Slab::new()),
@@ -70,6 +74,7 @@ impl Core {
             current: Cell::new(None),
             next_id: Cell::new(1),
             finish_count: Cell::new(0),
+            next_link: Cell::new(0),
             timers: RefCell::new(Timers::new()),
             reactor,
             clock: Clock::new(config.start_paused),
@@ -77,7 +82,8 @@ impl Core {
             catchers: Catchers::default(),
             config,
             abort: RefCell::new(None),
-        })
+            this: this.clone(),
+        }))
     }
 
     pub(crate) fn id(&self) -> u16 {
@@ -125,13 +131,14 @@ impl Core {
         };
         entry.insert(Slot {
             id,
-            body: Body::Live(body),
+            body: Some(body),
             extra: name.map(|name| {
                 Box::new(Extra {
                     name: Some(name),
                     ..Extra::default()
                 })
             }),
+            refs: 0,
             phase: if start {
                 Phase::Alive
             } else {
@@ -188,7 +195,32 @@ impl Core {
         }
     }
 
-    fn slot_mut<'a>(&self, tasks: &'a mut Slab<Slot>, task: TaskRef) -> Option<&'a mut Slot> {
+    /// Starts an unstarted task once `delay` has passed: it becomes alive, waiting for a timer
+    /// that holds its waker (so nothing else can start it, and the timer keeps the loop alive).
+    pub(crate) fn start_later(&self, task: TaskRef, delay: Duration) {
+        let mut tasks = self.tasks.borrow_mut();
+        let Some(slot) = self.slot_mut(&mut tasks, task) else {
+            return;
+        };
+        if slot.phase != Phase::Unstarted {
+            return;
+        }
+        slot.phase = Phase::Alive;
+        // A deadline past the end of time never comes: the task waits forever.
+        if let Some(deadline) = self.now().checked_add(delay) {
+            let key = self
+                .timers
+                .borrow_mut()
+                .insert(deadline, &self.waker_of(task));
+            slot.rare().start_timer = Some(key);
+        }
+    }
+
+    pub(super) fn slot_mut<'a>(
+        &self,
+        tasks: &'a mut Slab<Slot>,
+        task: TaskRef,
+    ) -> Option<&'a mut Slot> {
         tasks
             .get_mut(task.index as usize)
             .filter(|slot| slot.id == task.id)
@@ -207,7 +239,7 @@ impl Core {
                 return;
             }
             slot.scheduled = false;
-            let Body::Live(body) = &mut slot.body else {
+            let Some(body) = &mut slot.body else {
                 return;
             };
             slot.running = true;
@@ -231,229 +263,18 @@ impl Core {
                     let mut tasks = self.tasks.borrow_mut();
                     let slot = &mut tasks[task.index as usize];
                     slot.running = false;
-                    slot.kill_requested
+                    std::mem::take(&mut slot.kill_requested).then(|| {
+                        let rare = slot.extra.as_mut().and_then(|extra| extra.rare.as_mut());
+                        rare.and_then(|rare| rare.killed.take()).unwrap_or_default()
+                    })
                 };
-                if kill {
-                    self.kill(task);
+                if let Some(killed) = kill {
+                    self.kill_with(task, killed);
                 }
             }
             Ok(Poll::Ready(())) => self.finish(task, Phase::Done, None),
             Err(payload) => self.finish(task, Phase::Panicked, Some(payload)),
         }
-    }
-
-    /// Records the end of a task, wakes its joiners, and frees it if nobody holds its handle.
-    fn finish(&self, task: TaskRef, phase: Phase, payload: Option<Box<dyn Any + Send>>) {
-        let payload = match payload {
-            Some(payload) if self.config.panic_policy == PanicPolicy::Abort => {
-                self.set_abort(payload);
-                Some(Box::new("the runtime aborted on this panic") as Box<dyn Any + Send>)
-            }
-            other => other,
-        };
-        let (old, freed, waiters) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let slot = &mut tasks[task.index as usize];
-            slot.running = false;
-            slot.scheduled = false;
-            slot.phase = phase;
-            // A finished body keeps its output; a panicked one is dropped for its payload.
-            let old = match payload {
-                Some(payload) => std::mem::replace(&mut slot.body, Body::Panicked(payload)),
-                None => Body::Empty,
-            };
-            let waiters = self.stamp_finished(slot);
-            let freed = (!slot.handle_alive).then(|| tasks.remove(task.index as usize));
-            (old, freed, waiters)
-        };
-        self.dispose(old, waiters);
-        if let Some(slot) = freed {
-            self.free(slot);
-        }
-    }
-
-    /// Records when a task finished (for `joinall`'s completion order) and takes its joiners.
-    fn stamp_finished(&self, slot: &mut Slot) -> Vec<Waker> {
-        let Some(extra) = slot.extra.as_mut() else {
-            return Vec::new();
-        };
-        let count = self.finish_count.get() + 1;
-        self.finish_count.set(count);
-        extra.finished = count;
-        std::mem::take(&mut extra.waiters)
-    }
-
-    /// For a slot being freed: the description of a panic nobody observed.
-    fn unobserved_panic(&self, slot: &Slot) -> Option<(TaskInfo, String)> {
-        let Body::Panicked(payload) = &slot.body else {
-            return None;
-        };
-        let info = TaskInfo {
-            id: slot.id,
-            name: slot.name().map(|name| name.to_string()),
-            state: TaskState::Panicked,
-        };
-        Some((info, panic_message(payload.as_ref())))
-    }
-
-    fn report_panic(&self, (info, message): (TaskInfo, String)) {
-        match self.config.panic_policy {
-            PanicPolicy::Report => {
-                let name = match &info.name {
-                    Some(name) => format!("task #{} '{name}'", info.id),
-                    None => format!("task #{}", info.id),
-                };
-                report(format_args!(
-                    "greenery: <{name}> failed with panic: {message}\n"
-                ));
-            }
-            PanicPolicy::Silent | PanicPolicy::Abort => {}
-        }
-    }
-
-    /// Drops a body and wakes waiters, with no borrow held.
-    fn dispose(&self, body: Body, waiters: Vec<Waker>) {
-        if matches!(body, Body::Empty) && waiters.is_empty() {
-            return;
-        }
-        // A destructor that panics must not take the runtime down with it; the panic policy
-        // decides what becomes of it.
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(body))) {
-            match self.config.panic_policy {
-                PanicPolicy::Report => report(format_args!(
-                    "greenery: a task's destructor panicked: {}",
-                    panic_message(payload.as_ref())
-                )),
-                PanicPolicy::Silent => {}
-                PanicPolicy::Abort => self.set_abort(payload),
-            }
-        }
-        for waiter in waiters {
-            waiter.wake();
-        }
-    }
-
-    /// Drops a slot taken out of the slab, reporting a panic nobody observed.
-    fn free(&self, slot: Slot) {
-        if let Some(info) = self.unobserved_panic(&slot) {
-            self.report_panic(info);
-        }
-        let waiters = slot.extra.map(|extra| extra.waiters).unwrap_or_default();
-        self.dispose(slot.body, waiters);
-    }
-
-    pub(crate) fn kill(&self, task: TaskRef) {
-        if task.index == MAX_INDEX {
-            return;
-        }
-        // Bodies are dropped with no borrow held: destructors may spawn, wake or kill.
-        let (body, waiters) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = self.slot_mut(&mut tasks, task) else {
-                return;
-            };
-            if slot.phase.is_finished() {
-                return;
-            }
-            if slot.running {
-                slot.kill_requested = true;
-                return;
-            }
-            slot.phase = Phase::Killed;
-            slot.scheduled = false;
-            let body = std::mem::replace(&mut slot.body, Body::Empty);
-            let waiters = self.stamp_finished(slot);
-            if !slot.handle_alive {
-                tasks.remove(task.index as usize);
-            }
-            (body, waiters)
-        };
-        self.dispose(body, waiters);
-    }
-
-    // ----- join handles ------------------------------------------------------------------
-
-    /// Whether `task` has finished; if not, `waker` is queued (once) to hear when it does.
-    pub(crate) fn poll_finished(&self, task: TaskRef, waker: &Waker) -> bool {
-        let mut tasks = self.tasks.borrow_mut();
-        let Some(slot) = self.slot_mut(&mut tasks, task) else {
-            // Freed: it finished and nobody kept its handle. The main task never finishes
-            // while the runtime runs.
-            return task.index != MAX_INDEX;
-        };
-        if slot.phase.is_finished() {
-            return true;
-        }
-        let waiters = &mut slot.extra().waiters;
-        if !waiters.iter().any(|w| w.will_wake(waker)) {
-            waiters.push(waker.clone());
-        }
-        false
-    }
-
-    pub(crate) fn forget_waiter(&self, task: TaskRef, waker: &Waker) {
-        let mut tasks = self.tasks.borrow_mut();
-        if let Some(slot) = self.slot_mut(&mut tasks, task) {
-            if let Some(extra) = slot.extra.as_mut() {
-                extra.waiters.retain(|w| !w.will_wake(waker));
-            }
-        }
-    }
-
-    /// Takes a finished task's result for its `JoinHandle<T>`.
-    ///
-    /// # Safety
-    /// `out` must point to a live `Option<T>` where `T` is the output type of `task`'s body.
-    pub(crate) unsafe fn take_result(
-        &self,
-        task: TaskRef,
-        out: *mut (),
-    ) -> Option<Result<(), JoinOutcome>> {
-        let mut tasks = self.tasks.borrow_mut();
-        let Some(slot) = self.slot_mut(&mut tasks, task) else {
-            return Some(Err(JoinOutcome::Killed));
-        };
-        match slot.phase {
-            Phase::Done => match &mut slot.body {
-                Body::Live(body) => {
-                    // SAFETY: forwarded from the caller's guarantee about `out`.
-                    unsafe { body.as_mut().take_output(out) };
-                    slot.body = Body::Empty;
-                    Some(Ok(()))
-                }
-                _ => Some(Err(JoinOutcome::Taken)),
-            },
-            Phase::Killed => Some(Err(JoinOutcome::Killed)),
-            Phase::Panicked => match std::mem::replace(&mut slot.body, Body::Empty) {
-                Body::Panicked(payload) => Some(Err(JoinOutcome::Panicked(payload))),
-                _ => Some(Err(JoinOutcome::Taken)),
-            },
-            Phase::Unstarted | Phase::Alive => None,
-        }
-    }
-
-    /// The join handle of `task` was dropped: free the task if it has finished.
-    pub(crate) fn release_handle(&self, task: TaskRef) {
-        let freed = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = self.slot_mut(&mut tasks, task) else {
-                return;
-            };
-            slot.handle_alive = false;
-            if !slot.phase.is_finished() || slot.running {
-                return;
-            }
-            tasks.remove(task.index as usize)
-        };
-        self.free(freed);
-    }
-
-    /// A finished task's place in the order tasks finished (0 if nobody was waiting for it).
-    pub(crate) fn finish_order(&self, task: TaskRef) -> u64 {
-        let mut tasks = self.tasks.borrow_mut();
-        self.slot_mut(&mut tasks, task)
-            .and_then(|slot| slot.extra.as_ref())
-            .map_or(0, |extra| extra.finished)
     }
 
     // ----- introspection -----------------------------------------------------------------
@@ -486,7 +307,8 @@ impl Core {
             };
         }
         let mut tasks = self.tasks.borrow_mut();
-        // A freed slot belonged to a task that finished and whose handle is gone.
+        // Every handle counts in its slot, so a handle always finds its task's slot; `Finished`
+        // is only for a main future's view of a freed one.
         self.slot_mut(&mut tasks, task)
             .map_or(TaskState::Finished, |slot| TaskState::of(slot))
     }
@@ -568,6 +390,11 @@ impl Core {
             || self.shared.sources() > 0
             || self.shared.has_remote();
         if !can_wake {
+            if self.config.loop_exit == LoopExitPolicy::Wait {
+                // Something greenery cannot see may still wake a task: wait for it.
+                self.turn(None);
+                return Ok(());
+            }
             let exit = LoopExit::new(self.blocked_tasks());
             return self.catchers.deliver(exit);
         }
@@ -655,7 +482,7 @@ impl Core {
             victims.sort_by_key(|task| task.id);
             self.run_queue.borrow_mut().clear();
             for task in victims {
-                self.kill(task);
+                self.kill_now(task, Killed::default());
             }
         }
         self.run_queue.borrow_mut().clear();
@@ -673,14 +500,6 @@ impl Drop for Core {
     fn drop(&mut self) {
         waker::registry_remove(self.id);
     }
-}
-
-/// Why a join handle got no value.
-pub(crate) enum JoinOutcome {
-    Killed,
-    Panicked(Box<dyn Any + Send>),
-    /// The result was already taken (the handle was polled after completion).
-    Taken,
 }
 
 /// Writes one report line to stderr. A report that cannot be written (stderr closed, a

@@ -1,5 +1,5 @@
-//! [`JoinHandle`], [`JoinError`], and waiting for many tasks: [`joinall`], [`try_joinall`],
-//! [`wait`].
+//! [`JoinHandle`], [`JoinError`], and waiting for many tasks: [`joinall`],
+//! [`joinall_indexed`], [`try_joinall`], [`wait`], [`wait_all`].
 
 use std::any::Any;
 use std::error::Error;
@@ -11,7 +11,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use super::core::{panic_message, Core, JoinOutcome};
+use super::core::{panic_message, Core};
+use super::kill::{Kill, Killed};
+use super::lifecycle::JoinOutcome;
+use super::loop_exit::catch_loop_exit;
 use super::task::{Task, TaskRef};
 
 /// Why a task produced no value.
@@ -26,8 +29,9 @@ use super::task::{Task, TaskRef};
 pub enum JoinError {
     /// The task panicked; the payload is what it panicked with.
     Panicked(Box<dyn Any + Send>),
-    /// The task was killed (or dropped with its runtime) before it finished.
-    Killed,
+    /// The task was killed (or dropped with its runtime) before it finished; with the
+    /// reason given to [`Task::kill_with`], if any.
+    Killed(Killed),
 }
 
 impl JoinError {
@@ -41,7 +45,25 @@ impl JoinError {
     /// });
     /// ```
     pub fn is_killed(&self) -> bool {
-        matches!(self, JoinError::Killed)
+        matches!(self, JoinError::Killed(_))
+    }
+
+    /// The reason the task was killed with ([`Task::kill_with`], gevent's
+    /// `kill(exception=E)`); `None` for a plain kill or a panic.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(std::future::pending::<()>());
+    ///     h.kill_with(std::fmt::Error);
+    ///     let err = h.await.unwrap_err();
+    ///     assert!(err.kill_reason().unwrap().is::<std::fmt::Error>());
+    /// });
+    /// ```
+    pub fn kill_reason(&self) -> Option<&(dyn Error + Send + Sync + 'static)> {
+        match self {
+            JoinError::Killed(killed) => killed.reason(),
+            JoinError::Panicked(_) => None,
+        }
     }
 
     /// Whether the task panicked.
@@ -72,7 +94,7 @@ impl JoinError {
     pub fn into_panic(self) -> Box<dyn Any + Send> {
         match self {
             JoinError::Panicked(payload) => payload,
-            JoinError::Killed => panic!("JoinError::into_panic on a killed task"),
+            JoinError::Killed(_) => panic!("JoinError::into_panic on a killed task"),
         }
     }
 }
@@ -83,7 +105,7 @@ impl fmt::Display for JoinError {
             JoinError::Panicked(payload) => {
                 write!(f, "task panicked: {}", panic_message(payload.as_ref()))
             }
-            JoinError::Killed => f.write_str("task was killed"),
+            JoinError::Killed(killed) => fmt::Display::fmt(killed, f),
         }
     }
 }
@@ -95,12 +117,19 @@ impl fmt::Debug for JoinError {
                 .debug_tuple("Panicked")
                 .field(&panic_message(payload.as_ref()))
                 .finish(),
-            JoinError::Killed => f.write_str("Killed"),
+            JoinError::Killed(killed) => fmt::Debug::fmt(killed, f),
         }
     }
 }
 
-impl Error for JoinError {}
+impl Error for JoinError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            JoinError::Killed(killed) => killed.source(),
+            JoinError::Panicked(_) => None,
+        }
+    }
+}
 
 /// Owns a spawned task's result: await it for `Result<T, JoinError>`.
 ///
@@ -144,14 +173,12 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn task(&self) -> Task {
-        Task {
-            core: self.core.clone(),
-            task: self.task,
-        }
+        Task::new(self.core.clone(), self.task)
     }
 
     /// Kills the task (see [`Task::kill`]); awaiting the handle then gives
-    /// [`JoinError::Killed`].
+    /// [`JoinError::Killed`]. Awaiting the returned [`Kill`] waits until the task has
+    /// finished.
     ///
     /// ```
     /// greenery::run(async {
@@ -160,8 +187,77 @@ impl<T> JoinHandle<T> {
     ///     assert!(h.await.unwrap_err().is_killed());
     /// });
     /// ```
-    pub fn kill(&self) {
-        self.core.kill(self.task);
+    pub fn kill(&self) -> Kill {
+        self.task().kill()
+    }
+
+    /// Kills the task with a reason (see [`Task::kill_with`]).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(std::future::pending::<()>());
+    ///     h.kill_with("timed out");
+    ///     assert_eq!(h.await.unwrap_err().to_string(), "task was killed: timed out");
+    /// });
+    /// ```
+    pub fn kill_with(&self, reason: impl Into<Box<dyn Error + Send + Sync>>) -> Kill {
+        self.task().kill_with(reason)
+    }
+
+    /// A copy of the value the task returned, without taking it (gevent's `value`); `None`
+    /// while it runs, when it panicked or was killed, and once the handle was awaited.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let h = greenery::spawn(async { String::from("v") });
+    ///     assert_eq!(h.value(), None);
+    ///     h.task().join().await;
+    ///     assert_eq!(h.value().as_deref(), Some("v"));
+    ///     assert_eq!(h.await.unwrap(), "v"); // still there to take
+    /// });
+    /// ```
+    pub fn value(&self) -> Option<T>
+    where
+        T: Clone,
+    {
+        let output = self.core.output_ptr(self.task).cast::<T>();
+        // SAFETY: a `JoinHandle<T>` is only created for a body whose output is `T` (see
+        // `take_finished`), so a non-null pointer is to that `T`, in the body boxed in the
+        // slot. Only this handle can take or drop it (by `&mut self` or by being dropped), and
+        // `&self` is borrowed for the whole clone, so the `T` stays put while `clone` runs,
+        // whatever `clone` does (the slab itself is not borrowed meanwhile).
+        (!output.is_null()).then(|| unsafe { (*output).clone() })
+    }
+
+    /// Calls `callback` with the task's result once it has ended, in a task of its own (a
+    /// [`link`](Task::link) that owns the result): to hand it to an
+    /// [`AsyncResult`](crate::sync::AsyncResult), for example. Takes the handle.
+    ///
+    /// ```
+    /// use greenery::sync::AsyncResult;
+    /// greenery::run(async {
+    ///     let result: AsyncResult<u32, String> = AsyncResult::new();
+    ///     let r = result.clone();
+    ///     greenery::spawn(async { 7 }).link_result(move |outcome| {
+    ///         let _ = match outcome {
+    ///             Ok(value) => r.set(value),
+    ///             Err(err) => r.set_error(err.to_string()),
+    ///         };
+    ///     });
+    ///     assert_eq!(result.get().await, Ok(7));
+    /// });
+    /// ```
+    pub fn link_result(self, callback: impl FnOnce(Result<T, JoinError>) + 'static)
+    where
+        T: 'static,
+    {
+        let task = self.task();
+        let mut handle = self;
+        task.link(move |_| {
+            if let Some(result) = handle.take_finished() {
+                callback(result);
+            }
+        });
     }
 
     /// Whether the task has finished (returned, panicked or been killed).
@@ -214,30 +310,40 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        assert!(!this.done, "JoinHandle polled after it returned its result");
+        match this.take_finished() {
+            Some(result) => {
+                this.registered = None;
+                Poll::Ready(result)
+            }
+            None => {
+                this.core.poll_finished(this.task, cx.waker());
+                this.registered = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Takes the result of a finished task; `None` while it runs.
+    fn take_finished(&mut self) -> Option<Result<T, JoinError>> {
+        assert!(!self.done, "JoinHandle polled after it returned its result");
         let mut output: Option<T> = None;
         // SAFETY: a `JoinHandle<T>` is only created by `spawn` for a body whose output is `T`,
         // and `task` carries the full generation, so the slot is that body's.
         let taken = unsafe {
-            this.core
-                .take_result(this.task, (&mut output as *mut Option<T>).cast())
-        };
-        let result = match taken {
-            None => {
-                this.core.poll_finished(this.task, cx.waker());
-                this.registered = Some(cx.waker().clone());
-                return Poll::Pending;
-            }
-            Some(Ok(())) => Ok(output.expect("a finished task's output is taken once")),
-            Some(Err(JoinOutcome::Killed)) => Err(JoinError::Killed),
-            Some(Err(JoinOutcome::Panicked(payload))) => Err(JoinError::Panicked(payload)),
-            Some(Err(JoinOutcome::Taken)) => {
+            self.core
+                .take_result(self.task, (&mut output as *mut Option<T>).cast())
+        }?;
+        self.done = true;
+        Some(match taken {
+            Ok(()) => Ok(output.expect("a finished task's output is taken once")),
+            Err(JoinOutcome::Killed(killed)) => Err(JoinError::Killed(killed)),
+            Err(JoinOutcome::Panicked(payload)) => Err(JoinError::Panicked(payload)),
+            Err(JoinOutcome::Taken) => {
                 unreachable!("only this handle takes the result, and it is done after that")
             }
-        };
-        this.registered = None;
-        this.done = true;
-        Poll::Ready(result)
+        })
     }
 }
 
@@ -277,7 +383,33 @@ impl<T> fmt::Debug for JoinHandle<T> {
 pub async fn joinall<T>(
     handles: impl IntoIterator<Item = JoinHandle<T>>,
 ) -> Vec<Result<T, JoinError>> {
-    let mut pending: Vec<JoinHandle<T>> = handles.into_iter().collect();
+    joinall_indexed(handles)
+        .await
+        .into_iter()
+        .map(|(_, result)| result)
+        .collect()
+}
+
+/// Like [`joinall`] (same order), but each result comes with the position of its handle in
+/// the input, so results can be tied back to what produced them (gevent's `joinall` returns
+/// the greenlets themselves). Sort by the index for input order.
+///
+/// ```
+/// use std::time::Duration;
+/// use greenery::time::sleep;
+/// greenery::run(async {
+///     let slow = greenery::spawn(async { sleep(Duration::from_millis(20)).await; "slow" });
+///     let fast = greenery::spawn(async { sleep(Duration::from_millis(10)).await; "fast" });
+///     let mut results = greenery::joinall_indexed([slow, fast]).await;
+///     assert_eq!(results.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [1, 0]); // fast first
+///     results.sort_by_key(|(i, _)| *i);
+///     assert_eq!(results[0].1.as_ref().unwrap(), &"slow");
+/// });
+/// ```
+pub async fn joinall_indexed<T>(
+    handles: impl IntoIterator<Item = JoinHandle<T>>,
+) -> Vec<(usize, Result<T, JoinError>)> {
+    let mut pending: Vec<(usize, JoinHandle<T>)> = handles.into_iter().enumerate().collect();
     let mut results = Vec::with_capacity(pending.len());
     let mut first = true;
     poll_fn(|cx| {
@@ -286,19 +418,19 @@ pub async fn joinall<T>(
         let mut round = Vec::new();
         let mut i = 0;
         while i < pending.len() {
-            let order = pending[i].finish_order();
-            match Pin::new(&mut pending[i]).poll(cx) {
+            let order = pending[i].1.finish_order();
+            match Pin::new(&mut pending[i].1).poll(cx) {
                 Poll::Ready(result) => {
-                    pending.remove(i);
-                    round.push((order, result));
+                    let (index, _) = pending.remove(i);
+                    round.push((order, index, result));
                 }
                 Poll::Pending => i += 1,
             }
         }
         if !std::mem::take(&mut first) {
-            round.sort_by_key(|(order, _)| *order);
+            round.sort_by_key(|(order, _, _)| *order);
         }
-        results.extend(round.into_iter().map(|(_, result)| result));
+        results.extend(round.into_iter().map(|(_, index, result)| (index, result)));
         if pending.is_empty() {
             Poll::Ready(())
         } else {
@@ -396,4 +528,34 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
         None => all.await,
     }
     finished
+}
+
+/// Waits until nothing is left to run: every other task has finished or waits for something
+/// nobody can provide, and no timer, IO, blocking job or
+/// [`KeepAlive`](crate::runtime::KeepAlive) can wake anything (gevent's `gevent.wait()` with
+/// no objects, which returns when its hub's loop would exit). Where [`run`](crate::run) would
+/// report [`LoopExit`](crate::LoopExit), this returns instead.
+///
+/// A timeout around it keeps the loop alive by itself (its timer is armed), so
+/// `time::timeout(d, wait_all())` always waits `d`, unlike gevent's `wait(timeout=)`. Under
+/// [`LoopExitPolicy::Wait`](crate::runtime::LoopExitPolicy::Wait) it never returns.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc, time::Duration};
+/// greenery::run(async {
+///     let ran = Rc::new(Cell::new(0));
+///     for ms in [5, 1] {
+///         let ran = ran.clone();
+///         greenery::spawn(async move {
+///             greenery::time::sleep(Duration::from_millis(ms)).await;
+///             ran.set(ran.get() + 1);
+///         });
+///     }
+///     greenery::spawn(std::future::pending::<()>()); // blocked forever: not waited for
+///     greenery::wait_all().await;
+///     assert_eq!(ran.get(), 2);
+/// });
+/// ```
+pub async fn wait_all() {
+    let _ = catch_loop_exit(std::future::pending::<()>()).await;
 }

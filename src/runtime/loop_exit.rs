@@ -18,6 +18,11 @@ use super::task::TaskInfo;
 /// armed, no IO is awaited, no blocking job or [`KeepAlive`](crate::runtime::KeepAlive) is
 /// outstanding. gevent's `LoopExit`: "This operation would block forever".
 ///
+/// Its text names the blocked tasks, then the way out for a wake greenery cannot see (a
+/// thread, another runtime): [`foreign`](crate::runtime::foreign),
+/// [`keep_alive`](crate::runtime::keep_alive) or
+/// [`LoopExitPolicy::Wait`](crate::runtime::LoopExitPolicy::Wait) (see `docs/interop.md`).
+///
 /// [`try_run`](crate::try_run) returns it; [`run`](crate::run) panics with it;
 /// [`catch_loop_exit`] turns it into an error inside the program so it can carry on.
 ///
@@ -51,6 +56,12 @@ impl LoopExit {
     }
 }
 
+/// The way out, for a program that waits on something greenery cannot see.
+const HINT: &str = "\n\thint: a task woken from outside greenery (another thread, another \
+                    runtime) must await through greenery::runtime::foreign(..), or hold a \
+                    greenery::runtime::keep_alive() guard, or run under \
+                    Builder::on_loop_exit(LoopExitPolicy::Wait)";
+
 impl fmt::Display for LoopExit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("This operation would block forever")?;
@@ -59,7 +70,7 @@ impl fmt::Display for LoopExit {
             let sep = if i == 0 { " " } else { ", " };
             write!(f, "{sep}{task}")?;
         }
-        Ok(())
+        f.write_str(HINT)
     }
 }
 

@@ -13,8 +13,13 @@
 pub(crate) mod builder;
 pub(crate) mod context;
 pub(crate) mod core;
+mod foreign;
+mod handle;
 pub(crate) mod io;
 mod join;
+mod kill;
+mod lifecycle;
+mod link;
 mod loop_exit;
 mod spawn;
 pub(crate) mod task;
@@ -25,10 +30,15 @@ mod yield_now;
 use std::future::Future;
 use std::rc::Rc;
 
-pub use self::builder::{Builder, PanicPolicy};
-pub use self::join::{joinall, try_joinall, wait, JoinError, JoinHandle};
+pub use self::builder::{Builder, LoopExitPolicy, PanicPolicy};
+pub use self::foreign::{foreign, Foreign};
+pub use self::join::{
+    joinall, joinall_indexed, try_joinall, wait, wait_all, JoinError, JoinHandle,
+};
+pub use self::kill::{catch_kill, CatchKill, Kill, Killed};
+pub use self::link::LinkKey;
 pub use self::loop_exit::{catch_loop_exit, CatchLoopExit, LoopExit};
-pub use self::spawn::{spawn, Builder as TaskBuilder};
+pub use self::spawn::{spawn, spawn_later, Builder as TaskBuilder};
 pub use self::task::{Join, Task, TaskInfo, TaskState};
 pub use self::waker::KeepAlive;
 pub use self::yield_now::{idle, yield_now, Idle, YieldNow};

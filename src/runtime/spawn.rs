@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::rc::Rc;
+use std::time::Duration;
 
 use super::context;
 use super::join::JoinHandle;
@@ -33,6 +34,34 @@ where
     F: Future + 'static,
 {
     Builder::new().spawn(future)
+}
+
+/// Schedules `future` as a new task that starts once `delay` has passed (gevent's
+/// `spawn_later`): a timer starts it, in deadline order with the other timers, so even a zero
+/// delay starts it only after the run queue has drained (after tasks spawned with [`spawn`]
+/// and the `yield_now()`s queued meanwhile). Until then it counts as waiting; killing it
+/// cancels the timer and it never runs.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
+/// greenery::run(async {
+///     let log = Rc::new(RefCell::new(Vec::new()));
+///     let (l1, l2) = (log.clone(), log.clone());
+///     let later = greenery::spawn_later(Duration::ZERO, async move { l1.borrow_mut().push("later") });
+///     let now = greenery::spawn(async move { l2.borrow_mut().push("spawn") });
+///     greenery::joinall([later, now]).await;
+///     assert_eq!(*log.borrow(), ["spawn", "later"]);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_later<F>(delay: Duration, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+{
+    Builder::new().spawn_later(delay, future)
 }
 
 /// Spawns tasks with options: a name, or created unstarted.
@@ -118,6 +147,30 @@ impl Builder {
         F: Future + 'static,
     {
         self.spawn_inner(future, false)
+    }
+
+    /// Spawns `future` to start once `delay` has passed (see [`spawn_later`]).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let h = greenery::task::Builder::new()
+    ///         .name("delayed")
+    ///         .spawn_later(Duration::from_millis(1), async { greenery::Task::current().name() });
+    ///     assert_eq!(h.await.unwrap().as_deref(), Some("delayed"));
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_later<F>(self, delay: Duration, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let handle = self.spawn_inner(future, false);
+        handle.task().start_later(delay);
+        handle
     }
 
     #[track_caller]

@@ -5,11 +5,14 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::task::{Context, Poll};
 
-use super::core::Core;
+use super::kill::{KillScope, Killed};
+use super::link::Watcher;
+use super::timer::heap::TimerKey;
 use super::waker::MAX_INDEX;
+
+pub use super::handle::{Join, Task};
 
 /// Something the executor can drive to completion: an `async` body today, a stackful
 /// greenlet tomorrow. The executor only polls it, asks it for its output, and drops it.
@@ -22,6 +25,12 @@ pub(crate) trait RawTask {
     /// # Safety
     /// `dst` must point to a live `Option<T>` where `T` is the output type of this body.
     unsafe fn take_output(self: Pin<&mut Self>, dst: *mut ());
+
+    /// The finished body's output, as a pointer to its `T`; null while the body runs, or
+    /// once the output was taken.
+    fn output_ptr(self: Pin<&Self>) -> *const () {
+        std::ptr::null()
+    }
 }
 
 /// An `async` body and, once it has finished, its output.
@@ -66,6 +75,13 @@ impl<F: Future> RawTask for FutureTask<F> {
             }
         }
     }
+
+    fn output_ptr(self: Pin<&Self>) -> *const () {
+        match self.get_ref() {
+            FutureTask::Finished(output) => (output as *const F::Output).cast(),
+            _ => std::ptr::null(),
+        }
+    }
 }
 
 /// Boxes `future` as a task body.
@@ -108,31 +124,48 @@ impl Phase {
     }
 }
 
-/// What a slot holds besides its state.
-pub(crate) enum Body {
-    Live(Pin<Box<dyn RawTask>>),
-    Panicked(Box<dyn Any + Send>),
-    Empty,
-}
-
 /// Rarely needed parts of a slot, allocated on first use to keep idle tasks small.
 #[derive(Default)]
 pub(crate) struct Extra {
     pub(crate) name: Option<Rc<str>>,
-    pub(crate) waiters: Vec<Waker>,
+    /// Joiners' wakers and link callbacks, in the order they were registered.
+    pub(crate) watchers: Vec<Watcher>,
     /// When the task finished, counted across the runtime: orders `joinall` results.
     pub(crate) finished: u64,
+    /// Rarer still: a failure, kill scopes, a start timer.
+    pub(crate) rare: Option<Box<Rare>>,
 }
 
-/// One task's entry in the runtime's slab.
+/// The parts of a slot only killed, panicked, delayed or kill-catching tasks need.
+#[derive(Default)]
+pub(crate) struct Rare {
+    /// A panic's payload, until the join handle takes it (or is dropped).
+    pub(crate) panic: Option<Box<dyn Any + Send>>,
+    /// A panic's message, for [`Task::error`] once the payload is gone.
+    pub(crate) panic_message: Option<String>,
+    /// Why the task was killed (or is to be, once its current poll ends).
+    pub(crate) killed: Option<Killed>,
+    /// The [`catch_kill`](crate::catch_kill) scopes the task is inside, innermost last.
+    pub(crate) kill_scopes: Vec<Rc<KillScope>>,
+    /// The timer of [`Task::start_later`], removed when the task ends.
+    pub(crate) start_timer: Option<TimerKey>,
+}
+
+/// One task's entry in the runtime's slab. Kept small: everything rare is in [`Extra`].
 pub(crate) struct Slot {
     pub(crate) id: u64,
-    pub(crate) body: Body,
+    /// The body (and, once it has returned, its output), until the output is taken or can no
+    /// longer be.
+    pub(crate) body: Option<Pin<Box<dyn RawTask>>>,
     pub(crate) extra: Option<Box<Extra>>,
+    /// How many [`Task`] handles refer to the slot: a finished slot stays while any does, so
+    /// its state stays readable.
+    pub(crate) refs: u32,
     pub(crate) phase: Phase,
     pub(crate) scheduled: bool,
     pub(crate) running: bool,
     pub(crate) kill_requested: bool,
+    /// The [`JoinHandle`](crate::JoinHandle) (the one owner of the output) is alive.
     pub(crate) handle_alive: bool,
 }
 
@@ -143,6 +176,19 @@ impl Slot {
 
     pub(crate) fn extra(&mut self) -> &mut Extra {
         self.extra.get_or_insert_with(Box::default)
+    }
+
+    pub(crate) fn rare(&mut self) -> &mut Rare {
+        self.extra().rare.get_or_insert_with(Box::default)
+    }
+
+    pub(crate) fn rare_ref(&self) -> Option<&Rare> {
+        self.extra.as_ref()?.rare.as_deref()
+    }
+
+    /// Whether nothing refers to the finished task any more, so its slot can go.
+    pub(crate) fn is_releasable(&self) -> bool {
+        self.phase.is_finished() && !self.running && !self.handle_alive && self.refs == 0
     }
 }
 
@@ -233,253 +279,5 @@ impl fmt::Display for TaskInfo {
             (Some(name), id) => write!(f, "task #{id} '{name}' ({})", self.state),
             (None, id) => write!(f, "task #{id} ({})", self.state),
         }
-    }
-}
-
-/// A cheap, clonable reference to a task: kill it, wait for it, ask its state.
-///
-/// Unlike a [`JoinHandle`](crate::JoinHandle) it does not own the task's result, and
-/// dropping it changes nothing. Get one from [`JoinHandle::task`](crate::JoinHandle::task) or
-/// [`Task::current`].
-///
-/// ```
-/// greenery::run(async {
-///     let handle = greenery::spawn(async { greenery::yield_now().await });
-///     let task = handle.task();
-///     assert!(!task.is_finished());
-///     task.join().await;
-///     assert!(task.is_finished());
-/// });
-/// ```
-#[derive(Clone)]
-pub struct Task {
-    pub(crate) core: Rc<Core>,
-    pub(crate) task: TaskRef,
-}
-
-impl Task {
-    /// The task being run right now (the main future of `run` outside any spawned task).
-    ///
-    /// # Panics
-    /// Outside a runtime; see [`Task::try_current`].
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     assert_eq!(greenery::Task::current().id(), 0); // the main future
-    ///     let h = greenery::spawn(async { greenery::Task::current().id() });
-    ///     assert_eq!(h.await.unwrap(), 1); // the first spawned task
-    /// });
-    /// ```
-    #[track_caller]
-    pub fn current() -> Task {
-        Task::try_current()
-            .expect("Task::current must be called inside a greenery runtime (greenery::run)")
-    }
-
-    /// The task being run right now, or `None` outside a runtime.
-    ///
-    /// ```
-    /// assert!(greenery::Task::try_current().is_none());
-    /// greenery::run(async { assert!(greenery::Task::try_current().is_some()) });
-    /// ```
-    pub fn try_current() -> Option<Task> {
-        let core = super::context::current_core()?;
-        let task = core.current_task().unwrap_or(MAIN);
-        Some(Task { core, task })
-    }
-
-    /// The task's id: unique within its runtime, in spawn order; the main future is 0.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let t = greenery::spawn(async {}).task();
-    ///     assert_eq!(t.id(), 1);
-    /// });
-    /// ```
-    pub fn id(&self) -> u64 {
-        self.core.task_id(self.task)
-    }
-
-    /// The task's name, if it was given one.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     assert_eq!(greenery::Task::current().name().as_deref(), Some("main"));
-    /// });
-    /// ```
-    pub fn name(&self) -> Option<String> {
-        self.core.task_name(self.task).map(|name| name.to_string())
-    }
-
-    /// What the task is doing now.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let me = greenery::Task::current();
-    ///     assert_eq!(me.state(), greenery::task::TaskState::Running);
-    /// });
-    /// ```
-    pub fn state(&self) -> TaskState {
-        self.core.task_state(self.task)
-    }
-
-    /// Whether the task has finished: returned, panicked or been killed.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let t = greenery::spawn(async {}).task();
-    ///     t.join().await;
-    ///     assert!(t.is_finished());
-    /// });
-    /// ```
-    pub fn is_finished(&self) -> bool {
-        self.state_finished()
-    }
-
-    fn state_finished(&self) -> bool {
-        matches!(
-            self.state(),
-            TaskState::Finished | TaskState::Killed | TaskState::Panicked
-        )
-    }
-
-    /// Cancels the task: its future is dropped where it is suspended, so its destructors run
-    /// now (gevent's `kill()` raising `GreenletExit`). A task that never started never runs.
-    /// Joiners see [`JoinError::Killed`](crate::JoinError::Killed). Killing a finished task
-    /// does nothing. A task that kills itself is dropped as soon as it next suspends. The main
-    /// future cannot be killed: that does nothing.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let h = greenery::spawn(greenery::time::sleep(std::time::Duration::from_secs(10)));
-    ///     greenery::yield_now().await;
-    ///     h.kill();
-    ///     assert!(h.await.unwrap_err().is_killed());
-    /// });
-    /// ```
-    pub fn kill(&self) {
-        self.core.kill(self.task);
-    }
-
-    /// Starts a task created with
-    /// [`Builder::spawn_unstarted`](crate::task::Builder::spawn_unstarted); does nothing to a
-    /// task that was already started.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let h = greenery::task::Builder::new().spawn_unstarted(async { "started" });
-    ///     h.task().start();
-    ///     assert_eq!(h.await.unwrap(), "started");
-    /// });
-    /// ```
-    pub fn start(&self) {
-        self.core.start(self.task);
-    }
-
-    /// Waits until the task has finished, without taking its result (gevent's `join()`).
-    /// Returns at once, without yielding, when it already has. Joiners resume in the order
-    /// they started waiting.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let t = greenery::spawn(greenery::yield_now()).task();
-    ///     t.join().await;
-    ///     t.join().await; // again: returns at once
-    ///     assert!(t.is_finished());
-    /// });
-    /// ```
-    pub fn join(&self) -> Join {
-        Join {
-            task: self.clone(),
-            registered: None,
-        }
-    }
-
-    /// Waits at most `timeout` for the task to finish; returns whether it has.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// greenery::run(async {
-    ///     let h = greenery::spawn(greenery::time::sleep(Duration::from_millis(50)));
-    ///     assert!(!h.task().join_timeout(Duration::from_millis(1)).await);
-    ///     assert!(h.task().join_timeout(Duration::from_secs(5)).await);
-    /// });
-    /// ```
-    pub async fn join_timeout(&self, timeout: Duration) -> bool {
-        super::timer::timeout(timeout, self.join()).await.is_ok()
-    }
-
-    /// A snapshot of the task's id, name and state.
-    ///
-    /// ```
-    /// greenery::run(async {
-    ///     let info = greenery::Task::current().info();
-    ///     assert_eq!(info.to_string(), "main (running)");
-    /// });
-    /// ```
-    pub fn info(&self) -> TaskInfo {
-        TaskInfo {
-            id: self.id(),
-            name: self.name(),
-            state: self.state(),
-        }
-    }
-}
-
-impl PartialEq for Task {
-    fn eq(&self, other: &Task) -> bool {
-        Rc::ptr_eq(&self.core, &other.core) && self.task == other.task
-    }
-}
-
-impl Eq for Task {}
-
-impl fmt::Debug for Task {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.info(), f)
-    }
-}
-
-/// The future of [`Task::join`].
-///
-/// ```
-/// greenery::run(async {
-///     let t = greenery::spawn(async {}).task();
-///     let join: greenery::task::Join = t.join();
-///     join.await;
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Join {
-    task: Task,
-    registered: Option<Waker>,
-}
-
-impl Future for Join {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        if this.task.core.poll_finished(this.task.task, cx.waker()) {
-            this.registered = None;
-            Poll::Ready(())
-        } else {
-            this.registered = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    }
-}
-
-impl Drop for Join {
-    fn drop(&mut self) {
-        if let Some(waker) = self.registered.take() {
-            self.task.core.forget_waiter(self.task.task, &waker);
-        }
-    }
-}
-
-impl fmt::Debug for Join {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("task", &self.task).finish()
     }
 }

@@ -39,6 +39,15 @@ impl Log {
     }
 }
 
+/// The lines a gevent script printed (a `tests/gevent/NAME.out`, passed as
+/// `include_str!("gevent/NAME.out")`), without the exit-status line `regen.sh` appends.
+pub fn gevent(out: &str) -> String {
+    out.lines()
+        .filter(|line| !line.starts_with("[exit status"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A runtime with a paused (virtual) clock: timer tests run instantly and deterministically.
 pub fn paused() -> greenery::Runtime {
     greenery::Builder::new()
