@@ -53,12 +53,12 @@ fn queue_ping_pong(c: &mut Criterion) {
                 let echo = greenery::spawn(async move {
                     loop {
                         let x = p.get().await;
-                        q.put(x + 1).await;
+                        q.put(x + 1).await.unwrap();
                     }
                 });
                 let start = cpu_now();
                 for i in 0..iters {
-                    ping.put(black_box(i)).await;
+                    ping.put(black_box(i)).await.unwrap();
                     black_box(pong.get().await);
                 }
                 let elapsed = cpu_now() - start;
@@ -105,7 +105,7 @@ fn unbounded_throughput(c: &mut Criterion) {
                     let tx = q.clone();
                     let producer = greenery::spawn(async move {
                         for i in 0..BURST {
-                            tx.put(black_box(i)).await;
+                            tx.put(black_box(i)).await.unwrap();
                         }
                     });
                     for _ in 0..BURST {
@@ -126,7 +126,7 @@ fn unbounded_throughput(c: &mut Criterion) {
                     let tx = ch.clone();
                     let producer = greenery::spawn(async move {
                         for i in 0..BURST {
-                            tx.put(black_box(i)).await;
+                            tx.put(black_box(i)).await.unwrap();
                         }
                     });
                     for _ in 0..BURST {

@@ -22,7 +22,7 @@ struct Producer {
 impl Producer {
     async fn run(self) {
         println!("put {} ...", self.input);
-        self.q.put(Some(self.input)).await;
+        self.q.put(Some(self.input)).await.unwrap();
         println!("put {} done", self.input);
     }
 
@@ -68,7 +68,7 @@ fn main() {
 
         let consumer = greenery::spawn(print_all(q.clone()));
         extra.await.expect("producer failed");
-        q.put(None).await;
+        q.put(None).await.unwrap();
         consumer.await.expect("consumer failed");
     });
 }

@@ -10,7 +10,7 @@
 use greenery::queue::Queue;
 
 async fn job(l: Vec<u64>, q: Queue<Vec<u64>>) {
-    q.put(l.iter().map(|i| i * i).collect()).await;
+    q.put(l.iter().map(|i| i * i).collect()).await.unwrap();
 }
 
 async fn multithreading(data: &[Vec<u64>]) {
@@ -30,7 +30,7 @@ async fn multithreading(data: &[Vec<u64>]) {
 }
 
 async fn job_sum(l: Vec<u64>, q: Queue<u64>) {
-    q.put(l.iter().sum()).await;
+    q.put(l.iter().sum()).await.unwrap();
 }
 
 fn normal(l: &[u64]) {

@@ -35,7 +35,7 @@ struct Work {
 
 impl Work {
     async fn send(&self, message: &'static str) {
-        self.q.put(Message::Text(message)).await;
+        self.q.put(Message::Text(message)).await.unwrap();
     }
 
     async fn receive(&self, n: usize) {
@@ -46,7 +46,7 @@ impl Work {
 
     async fn sendall(&self, n: u32) {
         for i in 1..=n {
-            self.q.put(Message::Number(i)).await;
+            self.q.put(Message::Number(i)).await.unwrap();
             sleep(Duration::from_millis(50)).await;
         }
     }

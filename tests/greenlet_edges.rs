@@ -502,3 +502,68 @@ fn freeing_a_long_chain_of_parents_does_not_grow_the_stack() {
         }
     });
 }
+
+/// Bug: a greenlet killed because its last handle was dropped saw its old parent in its
+/// `GreenletExit` handling. greenlet re-parents it to the greenlet that dropped it
+/// (`tests/gevent/greenlet_drop_reparent.py`).
+#[test]
+fn a_greenlet_killed_by_a_drop_has_the_dropper_as_its_parent() {
+    let log = Rc::new(RefCell::new(Vec::<String>::new()));
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let main = getcurrent::<&'static str>();
+            let dropper = Greenlet::new({
+                let (log, main) = (log.clone(), main.clone());
+                move |_: &'static str| async move {
+                    let me = getcurrent::<&'static str>();
+                    let victim = Greenlet::new({
+                        let (log, main, dropper) = (log.clone(), main.clone(), me.clone());
+                        move |_: &'static str| async move {
+                            let parent = getcurrent::<&'static str>().parent().unwrap();
+                            match parent.switch("suspended").await {
+                                Err(err) if err.is_exit() => {
+                                    let parent = getcurrent::<&'static str>().parent().unwrap();
+                                    let name = if parent == dropper {
+                                        "dropper"
+                                    } else if parent == main {
+                                        "main"
+                                    } else {
+                                        "?"
+                                    };
+                                    log.borrow_mut()
+                                        .push(format!("victim: parent in GreenletExit is {name}"));
+                                    Ok("victim-ret")
+                                }
+                                other => other,
+                            }
+                        }
+                    });
+                    let created = if victim.parent().unwrap() == me {
+                        "True"
+                    } else {
+                        "False"
+                    };
+                    log.borrow_mut()
+                        .push(format!("victim created by the dropper: {created}"));
+                    let got = victim.switch("").await?;
+                    log.borrow_mut().push(format!("dropper <- {got}"));
+                    victim.set_parent(&main)?;
+                    log.borrow_mut().push(
+                        "victim re-parented to main; the dropper drops the last reference".into(),
+                    );
+                    drop(victim);
+                    log.borrow_mut().push("dropper goes on".into());
+                    Ok("dropper-ret")
+                }
+            });
+            let got = dropper.switch("").await.unwrap();
+            log.borrow_mut().push(format!("main <- {got}"));
+        }
+    });
+    let expected: Vec<&str> = include_str!("gevent/greenlet_drop_reparent.out")
+        .lines()
+        .filter(|line| !line.starts_with("[exit status"))
+        .collect();
+    assert_eq!(*log.borrow(), expected);
+}

@@ -148,9 +148,9 @@ fn owned_halves_read_lines_and_write_buffered_in_two_tasks() {
                 async move {
                     let mut lines = BufReader::new(read).lines();
                     while let Some(line) = lines.next().await {
-                        tx.put(Some(line.unwrap().to_uppercase())).await;
+                        tx.put(Some(line.unwrap().to_uppercase())).await.unwrap();
                     }
-                    tx.put(None).await;
+                    tx.put(None).await.unwrap();
                 }
             });
             let mut out = BufWriter::new(write);

@@ -354,3 +354,71 @@ fn random_spawns_never_exceed_the_size_nor_lose_work() {
         });
     }
 }
+
+/// Bug: `apply` from a task of the same pool waited for a slot its caller held (LoopExit for
+/// a `Pool(1)`). gevent runs it inline in the caller (`tests/gevent/pool_apply_inline.py`).
+#[test]
+fn apply_from_inside_the_pool_runs_in_the_caller() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let pool = Pool::new(1).unwrap();
+            let inner = {
+                let log = log.clone();
+                move |caller: greenery::Task| {
+                    let log = log.clone();
+                    async move {
+                        let here = if greenery::Task::current() == caller {
+                            "in the caller"
+                        } else {
+                            "in another greenlet"
+                        };
+                        log.push(format!("inner runs {here}"));
+                        "inner"
+                    }
+                }
+            };
+            let outer = {
+                let (pool, log, inner) = (pool.clone(), log.clone(), inner.clone());
+                async move {
+                    log.push(format!(
+                        "outer applies to its own full pool; free slots: {}",
+                        pool.free_count()
+                    ));
+                    let result = pool.apply(inner(greenery::Task::current())).await;
+                    log.push(format!("outer got {}", result.unwrap()));
+                    "outer"
+                }
+            };
+            let g = pool.spawn(outer).await;
+            log.push(format!("main: outer returned {}", g.await.unwrap()));
+            let result = pool.apply(inner(greenery::Task::current())).await;
+            log.push(format!("main applies from outside: {}", result.unwrap()));
+        }
+    });
+    log.assert(&common::gevent(include_str!(
+        "gevent/pool_apply_inline.out"
+    )));
+}
+
+/// `contains`, `len` and iteration see the unfinished tasks, in spawn order (gevent's
+/// `in`, `len()` and `for`).
+#[test]
+fn contains_len_and_iteration_follow_the_unfinished_tasks() {
+    greenery::run(async {
+        let pool = Pool::new(3).unwrap();
+        let a = pool.spawn(sleep(Duration::from_millis(1))).await;
+        let b = pool.spawn(sleep(Duration::from_millis(5))).await;
+        let outsider = spawn(async {});
+        let ids = |pool: &Pool| pool.iter().map(|t| t.id()).collect::<Vec<_>>();
+        assert_eq!(ids(&pool), [a.id(), b.id()]);
+        assert!(pool.contains(&a.task()) && !pool.contains(&outsider.task()));
+        a.task().join().await;
+        assert_eq!((pool.len(), ids(&pool)), (1, vec![b.id()]));
+        for task in &pool {
+            task.kill();
+        }
+        assert!(pool.is_empty() && !pool.contains(&b.task()));
+    });
+}

@@ -29,15 +29,15 @@ fn rule19_put_never_switches_and_getters_are_served_fifo() {
                 })
                 .collect();
             yield_now().await;
-            q.put("a").await;
-            q.put("b").await;
+            q.put("a").await.unwrap();
+            q.put("b").await.unwrap();
             log.push(format!(
                 "main: put a, b without switching; qsize {}",
                 q.len()
             ));
             yield_now().await;
             log.push(format!("main resumed; qsize {}", q.len()));
-            q.put("c").await;
+            q.put("c").await.unwrap();
             greenery::joinall(gs).await;
             if q.try_get() == Err(Empty) {
                 log.push("get_nowait() on empty -> Empty");
@@ -77,14 +77,14 @@ fn rule20_the_running_task_barges_ahead_of_a_woken_getter() {
                 l2.push(format!("getter got {}", q2.get().await));
             });
             yield_now().await;
-            q.put("x").await;
+            q.put("x").await.unwrap();
             log.push(format!(
                 "main took {} before the waiting getter ran",
                 q.get().await
             ));
             yield_now().await;
             log.push(format!("getter still waiting: {}", !g.is_finished()));
-            q.put("y").await;
+            q.put("y").await.unwrap();
             g.await.unwrap();
         }
     });
@@ -120,11 +120,11 @@ fn a_getter_that_loops_keeps_fifo_for_the_others() {
                 })
                 .collect();
             yield_now().await;
-            q.put('a').await;
-            q.put('b').await;
+            q.put('a').await.unwrap();
+            q.put('b').await.unwrap();
             yield_now().await;
-            q.put('c').await;
-            q.put('d').await;
+            q.put('c').await.unwrap();
+            q.put('d').await.unwrap();
             g0.await.unwrap();
             greenery::joinall(others).await;
         }
@@ -146,10 +146,10 @@ fn a_killed_getter_leaves_the_line_and_loses_no_item() {
                 })
                 .collect();
             yield_now().await;
-            q.put(1).await; // wakes g0
+            q.put(1).await.unwrap(); // wakes g0
             gs[0].kill(); // g0 dies before it runs: g1 gets the item
             assert_eq!(q.getters(), 2);
-            q.put(2).await;
+            q.put(2).await.unwrap();
             greenery::joinall(gs).await;
             assert_eq!(q.getters(), 0);
         }
@@ -164,7 +164,7 @@ fn get_on_a_non_empty_queue_does_not_yield() {
         let log = log.clone();
         async move {
             let q = Queue::new();
-            q.put(1).await;
+            q.put(1).await.unwrap();
             let l = log.clone();
             let other = spawn(async move { l.push("other") });
             assert_eq!(q.get().await, 1);
@@ -183,10 +183,10 @@ fn the_stream_yields_items_in_order() {
             let q = q.clone();
             spawn(async move {
                 for i in 0..3 {
-                    q.put(Some(i)).await;
+                    q.put(Some(i)).await.unwrap();
                     yield_now().await;
                 }
-                q.put(None).await;
+                q.put(None).await.unwrap();
             })
         };
         let mut seen = Vec::new();
@@ -222,7 +222,7 @@ fn get_timeout_returns_an_item_that_arrives_in_time() {
         let q2 = q.clone();
         spawn(async move {
             greenery::time::sleep(Duration::from_millis(5)).await;
-            q2.put(9).await;
+            q2.put(9).await.unwrap();
         });
         assert_eq!(q.get_timeout(Duration::from_secs(1)).await, Ok(9));
         assert_eq!(q.getters(), 0);

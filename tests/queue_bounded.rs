@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{run_paused, Log};
-use greenery::queue::{Full, Queue, ZeroCapacity};
+use greenery::queue::{PutError, Queue, ZeroCapacity};
 use greenery::{spawn, yield_now};
 
 /// Port of semantics/r18_queue_bounded.
@@ -22,14 +22,14 @@ fn rule21_full_put_blocks_putters_fifo_and_hand_out_alternates() {
                     let (b, log) = (b.clone(), log.clone());
                     spawn(async move {
                         log.push(format!("putter {i} putting"));
-                        b.put(i).await;
+                        b.put(i).await.unwrap();
                         log.push(format!("putter {i} put done"));
                     })
                 })
                 .collect();
             yield_now().await;
             log.push(format!("qsize {} | full {}", b.len(), b.is_full()));
-            if let Err(Full(_)) = b.try_put(99) {
+            if let Err(PutError::Full(_)) = b.try_put(99) {
                 log.push("put_nowait on full -> Full");
             }
             for _ in 0..4 {
@@ -63,13 +63,13 @@ fn freed_slots_admit_waiting_putters_in_order_when_nobody_gets() {
         let log = log.clone();
         async move {
             let b = Queue::bounded(2).unwrap();
-            b.put(0).await;
-            b.put(1).await;
+            b.put(0).await.unwrap();
+            b.put(1).await.unwrap();
             let ps: Vec<_> = (2..5)
                 .map(|i| {
                     let (b, log) = (b.clone(), log.clone());
                     spawn(async move {
-                        b.put(i).await;
+                        b.put(i).await.unwrap();
                         log.push(format!("put {i}"));
                     })
                 })
@@ -98,14 +98,14 @@ fn bounded_zero_is_an_error() {
 fn put_timeout_gives_the_item_back_and_leaves_the_line() {
     run_paused(async {
         let b = Queue::bounded(1).unwrap();
-        b.put("a").await;
+        b.put("a").await.unwrap();
         let err = b
             .put_timeout("b", Duration::from_millis(5))
             .await
             .unwrap_err();
         assert_eq!(err.into_inner(), "b");
         assert_eq!(b.putters(), 0);
-        assert_eq!(b.try_put("c").unwrap_err().0, "c");
+        assert_eq!(b.try_put("c").unwrap_err().into_inner(), "c");
     });
 }
 
@@ -116,12 +116,12 @@ fn a_killed_putter_leaves_the_line_and_its_item_is_not_put() {
         let log = log.clone();
         async move {
             let b = Queue::bounded(1).unwrap();
-            b.put(0).await;
+            b.put(0).await.unwrap();
             let ps: Vec<_> = (1..4)
                 .map(|i| {
                     let (b, log) = (b.clone(), log.clone());
                     spawn(async move {
-                        b.put(i).await;
+                        b.put(i).await.unwrap();
                         log.push(format!("put {i}"));
                     })
                 })
@@ -145,8 +145,8 @@ fn a_killed_putter_leaves_the_line_and_its_item_is_not_put() {
 fn putting_into_a_full_queue_nobody_drains_is_loop_exit() {
     assert!(greenery::try_run(async {
         let b = Queue::bounded(1).unwrap();
-        b.put(1).await;
-        b.put(2).await;
+        b.put(1).await.unwrap();
+        b.put(2).await.unwrap();
     })
     .is_err());
 }

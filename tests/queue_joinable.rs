@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{run_paused, Log, XorShift};
 use futures_core::Stream;
-use greenery::queue::{Channel, JoinableQueue, Queue, TaskDoneError};
+use greenery::queue::{Channel, Closed, JoinableQueue, Queue, TaskDoneError};
 use greenery::time::sleep;
 use greenery::{spawn, yield_now};
 
@@ -38,7 +38,7 @@ fn rule22_task_done_join_channel_priority_lifo_iteration() {
                 })
                 .collect();
             for i in 0..3 {
-                q.put(i).await;
+                q.put(i).await.unwrap();
             }
             log.push(format!("unfinished_tasks {}", q.unfinished_tasks()));
             q.join().await;
@@ -57,15 +57,15 @@ fn rule22_task_done_join_channel_priority_lifo_iteration() {
             let (c2, l2) = (ch.clone(), log.clone());
             let g = spawn(async move { l2.push(format!("channel get -> {}", c2.get().await)) });
             log.push("channel put (blocks until a getter takes it)");
-            ch.put("hello").await;
+            ch.put("hello").await.unwrap();
             log.push("channel put returned");
             g.await.unwrap();
 
             let pq = Queue::priority();
             let lq = Queue::lifo();
             for x in [3, 1, 2] {
-                pq.put(x).await;
-                lq.put(x).await;
+                pq.put(x).await.unwrap();
+                lq.put(x).await.unwrap();
             }
             let mut p = Vec::new();
             let mut l = Vec::new();
@@ -77,7 +77,7 @@ fn rule22_task_done_join_channel_priority_lifo_iteration() {
 
             let mut it = Queue::new();
             for x in [Some(1), Some(2), None, Some(3)] {
-                it.put(x).await;
+                it.put(x).await.unwrap();
             }
             let mut seen = Vec::new();
             while let Some(Some(x)) =
@@ -128,7 +128,7 @@ fn channel_getter_first_then_putter() {
             let g = spawn(async move { l2.push(format!("got {}", c2.get().await)) });
             yield_now().await; // the getter waits
             log.push("putting");
-            ch.put(1).await;
+            ch.put(1).await.unwrap();
             log.push("put returned");
             g.await.unwrap();
         }
@@ -187,7 +187,7 @@ fn a_killed_channel_getter_passes_its_wake_up_on() {
             let p = spawn(async move { c2.put('x').await });
             yield_now().await; // the putter offers 'x' and wakes g0
             gs[0].kill();
-            p.await.unwrap();
+            p.await.unwrap().unwrap();
             greenery::joinall(gs).await;
         }
     });
@@ -215,7 +215,7 @@ fn random_put_get_interleavings_never_lose_or_duplicate() {
                     Channel(Channel<usize>),
                 }
                 impl Q {
-                    async fn put(&self, x: usize) {
+                    async fn put(&self, x: usize) -> Result<(), Closed<usize>> {
                         match self {
                             Q::Queue(q) => q.put(x).await,
                             Q::Channel(c) => c.put(x).await,
@@ -252,7 +252,7 @@ fn random_put_get_interleavings_never_lose_or_duplicate() {
                     let steps: Vec<u64> = (0..per).map(|_| rng.below(5)).collect();
                     handles.push(spawn(async move {
                         for (i, step) in steps.into_iter().enumerate() {
-                            q.put(p * 1000 + i).await;
+                            q.put(p * 1000 + i).await.unwrap();
                             pause(step).await;
                         }
                     }));

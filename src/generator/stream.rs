@@ -172,6 +172,36 @@ impl<Y, R, S, E> AsyncGenerator<Y, R, S, E> {
     pub fn is_finished(&self) -> bool {
         self.core.state() == State::Finished
     }
+
+    /// Whether a resume is in progress (Python's `ag_running`): the body is executing, or
+    /// waits on another future in the middle of a resume. Another resume meanwhile is
+    /// [`GeneratorError::AlreadyExecuting`].
+    ///
+    /// ```
+    /// use std::{future::Future, pin::pin, task::Poll};
+    /// use greenery::generator::AsyncGenerator;
+    ///
+    /// greenery::run(async {
+    ///     let g: AsyncGenerator<u8> = AsyncGenerator::new(|co| async move {
+    ///         greenery::yield_now().await;
+    ///         co.yield_(1).await;
+    ///     });
+    ///     assert!(!g.is_running());
+    ///     let mut resume = pin!(g.next());
+    ///     // One poll: the body waits in yield_now, in the middle of the resume.
+    ///     std::future::poll_fn(|cx| {
+    ///         assert!(resume.as_mut().poll(cx).is_pending());
+    ///         Poll::Ready(())
+    ///     })
+    ///     .await;
+    ///     assert!(g.is_running());
+    ///     resume.await.unwrap();
+    ///     assert!(!g.is_running());
+    /// });
+    /// ```
+    pub fn is_running(&self) -> bool {
+        matches!(self.core.state(), State::Running | State::Waiting)
+    }
 }
 
 /// Python's `async for`: a stream of the yielded values. Each item is one

@@ -220,6 +220,30 @@ impl<Y, R, S, E> Generator<Y, R, S, E> {
         self.core.state() == State::Finished
     }
 
+    /// Whether the body is executing right now (Python's `gi_running`): true only inside the
+    /// body (or a destructor it runs while being closed), where a resume would be
+    /// [`GeneratorError::AlreadyExecuting`].
+    ///
+    /// ```
+    /// use std::{cell::RefCell, rc::Rc};
+    /// use greenery::generator::Generator;
+    ///
+    /// let me: Rc<RefCell<Option<Rc<Generator<bool>>>>> = Rc::default();
+    /// let inside = me.clone();
+    /// let g = Rc::new(Generator::new(move |co| async move {
+    ///     let running = inside.borrow().as_ref().unwrap().is_running();
+    ///     co.yield_(running).await;
+    /// }));
+    /// *me.borrow_mut() = Some(g.clone());
+    /// assert!(!g.is_running());
+    /// assert_eq!(g.next(), Ok(greenery::generator::GeneratorState::Yielded(true)));
+    /// assert!(!g.is_running());
+    /// # me.borrow_mut().take();
+    /// ```
+    pub fn is_running(&self) -> bool {
+        self.core.state() == State::Running
+    }
+
     pub(crate) fn core(&self) -> &Core<Y, R, S, E> {
         &self.core
     }

@@ -70,7 +70,9 @@
 //! greenlet that has not started, it kills it without running and is raised in its parent
 //! (rule 32). [`Error::Exit`] is `GreenletExit`. Dropping the last handle to a greenlet
 //! waiting in a switch raises `Error::Exit` there, lets the body run until it returns or
-//! suspends again, and drops it, so its destructors run (rule 33). A greenlet killed that way
+//! suspends again, and drops it, so its destructors run (rule 33); meanwhile its parent is
+//! the greenlet that dropped it, as greenlet re-parents a dying greenlet (what it returns is
+//! discarded). A greenlet killed that way
 //! that drops the last handle of another suspended greenlet kills it too, right after its own
 //! poll (a chain of any depth is killed in a loop, never by recursion).
 //!

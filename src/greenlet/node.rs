@@ -252,46 +252,57 @@ impl Drop for Handle {
 /// runs only queues its node, and the outermost one kills and frees the queued nodes, oldest
 /// first, until none is left. A greenlet killed by the kill of another thus dies right after
 /// that other body's poll, not inside it.
+///
+/// A suspended greenlet dies as greenlet kills it: re-parented to the greenlet that dropped
+/// it (the one running at the release), which its `GreenletExit` handling sees as its parent.
 #[cold]
 #[inline(never)]
 fn release(node: Rc<Node>) {
-    let mut node = Some(node);
-    let outermost = RELEASED.try_with(|released| {
-        let mut released = released.borrow_mut();
-        match released.as_mut() {
+    let dropper = (node.state.get() == State::Suspended && can_run_bodies())
+        .then(super::current_handle)
+        .flatten();
+    let mut released = Some((node, dropper));
+    let outermost = RELEASED.try_with(|queue| {
+        let mut queue = queue.borrow_mut();
+        match queue.as_mut() {
             Some(queue) => {
-                queue.extend(node.take());
+                queue.extend(released.take());
                 false
             }
             None => {
-                *released = Some(VecDeque::new());
+                *queue = Some(VecDeque::new());
                 true
             }
         }
     });
-    let Some(node) = node else {
+    let Some(released) = released else {
         return; // queued
     };
     if outermost.is_err() {
         // The thread is exiting and the queue is gone: no trampoline.
-        kill_released(node);
+        kill_released(released);
         return;
     }
     let _trampoline = Trampoline;
-    let mut next = Some(node);
-    while let Some(node) = next {
-        kill_released(node);
+    let mut next = Some(released);
+    while let Some(released) = next {
+        kill_released(released);
         next = Trampoline::pop();
     }
 }
 
+/// A node whose last handle went, with the greenlet that dropped it (for a suspended one).
+type Released = (Rc<Node>, Option<Handle>);
+
 /// Kills the greenlet of `node` if no handle came back meanwhile, then drops the `Rc`.
-fn kill_released(node: Rc<Node>) {
+fn kill_released((node, dropper): Released) {
     if Rc::strong_count(&node) == 1 {
         match &node.kind {
             Kind::Root(key) => forget_root(*key, &node),
             Kind::Body(_) => {
                 if node.state.get() == State::Suspended {
+                    let parent = dropper.map(|dropper| node.parent.replace(Some(dropper)));
+                    drop(parent);
                     raise_exit(&node);
                 }
                 node.kill();
@@ -306,7 +317,7 @@ fn kill_released(node: Rc<Node>) {
 struct Trampoline;
 
 impl Trampoline {
-    fn pop() -> Option<Rc<Node>> {
+    fn pop() -> Option<Released> {
         RELEASED
             .try_with(|released| released.borrow_mut().as_mut()?.pop_front())
             .ok()
@@ -316,8 +327,8 @@ impl Trampoline {
 
 impl Drop for Trampoline {
     fn drop(&mut self) {
-        while let Some(node) = Trampoline::pop() {
-            kill_released(node);
+        while let Some(released) = Trampoline::pop() {
+            kill_released(released);
         }
         let _ = RELEASED.try_with(|released| *released.borrow_mut() = None);
     }
@@ -330,13 +341,19 @@ fn raise_exit(node: &Rc<Node>) {
     node.inbox.set(ptr::null_mut());
     node.thrown.set(Some(Error::Exit));
     node.state.set(State::Running);
-    if std::thread::panicking() || LOCAL.try_with(|_| ()).is_err() {
+    if !can_run_bodies() {
         // No user code runs during an unwind (a second panic would abort): just drop it.
         return;
     }
     let waker = Waker::from(Arc::new(Abandoned));
     let _ = Node::poll_as_current(node, &mut Context::from_waker(&waker));
     node.request.set(Request::NONE);
+}
+
+/// Whether a dying greenlet's body may run: not during an unwind (a second panic would
+/// abort), nor once the thread's greenlet state is being torn down.
+fn can_run_bodies() -> bool {
+    !std::thread::panicking() && LOCAL.try_with(|_| ()).is_ok() && ROOTS.try_with(|_| ()).is_ok()
 }
 
 /// Restores the current greenlet when a poll ends, even by a panic.
@@ -407,7 +424,7 @@ thread_local! {
     };
     /// The nodes released during the outermost release, for it to kill; `None` when no
     /// release runs.
-    static RELEASED: RefCell<Option<VecDeque<Rc<Node>>>> = const { RefCell::new(None) };
+    static RELEASED: RefCell<Option<VecDeque<Released>>> = const { RefCell::new(None) };
     /// Every live root of this thread's runtimes, by task.
     static ROOTS: RefCell<BTreeMap<RootKey, Weak<Node>>> = const { RefCell::new(BTreeMap::new()) };
 }

@@ -124,7 +124,8 @@ impl Inner {
         self.tasks.borrow().len()
     }
 
-    fn kill(&self) {
+    /// The tracked tasks, in spawn order.
+    fn tasks(&self) -> Vec<Task> {
         let mut tasks: Vec<Task> = self
             .tasks
             .borrow()
@@ -132,8 +133,19 @@ impl Inner {
             .filter_map(|(_, t)| t.clone())
             .collect();
         tasks.sort_by_key(Task::id);
+        tasks
+    }
+
+    fn contains(&self, task: &Task) -> bool {
+        self.tasks
+            .borrow()
+            .iter()
+            .any(|(_, t)| t.as_ref() == Some(task))
+    }
+
+    fn kill(&self) {
         // No borrow held: each kill drops a task, whose `Member` leaves the slab.
-        for task in tasks {
+        for task in self.tasks() {
             task.kill();
         }
     }
@@ -222,6 +234,43 @@ impl Group {
         self.inner().len()
     }
 
+    /// Whether `task` is one of the group's tasks that has not finished (gevent's
+    /// `task in group`).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let inside = group.spawn(async { greenery::Task::current() });
+    ///     let me = greenery::Task::current();
+    ///     assert!(group.contains(&inside.task()) && !group.contains(&me));
+    ///     let inside = inside.await.unwrap();
+    ///     assert!(!group.contains(&inside)); // finished: no longer tracked
+    /// });
+    /// ```
+    pub fn contains(&self, task: &Task) -> bool {
+        self.inner().contains(task)
+    }
+
+    /// The group's unfinished tasks, in spawn order (gevent's `for g in group`): a snapshot,
+    /// so the group may change while it is walked.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let a = group.spawn(async {});
+    ///     let b = group.spawn(async {});
+    ///     let tasks: Vec<greenery::Task> = group.iter().collect();
+    ///     assert_eq!(tasks, [a.task(), b.task()]);
+    ///     for task in &group {
+    ///         task.kill();
+    ///     }
+    ///     assert!(group.is_empty());
+    /// });
+    /// ```
+    pub fn iter(&self) -> std::vec::IntoIter<Task> {
+        self.inner().tasks().into_iter()
+    }
+
     /// Whether every task of the group has finished.
     ///
     /// ```
@@ -286,16 +335,29 @@ impl Group {
     /// Runs `future` in the group (in a pool, once a slot is free) and waits for its result
     /// (gevent's `apply`).
     ///
+    /// Called from one of the group's own tasks, it runs `future` right there, in the calling
+    /// task, as gevent does: a task of a full `Pool(1)` that applies work to its own pool
+    /// would otherwise wait for its own slot forever. A panic of `future` then unwinds into
+    /// the caller, as gevent's exception does.
+    ///
     /// ```
     /// greenery::run(async {
-    ///     let pool = greenery::pool::Pool::new(2).unwrap();
+    ///     let pool = greenery::pool::Pool::new(1).unwrap();
     ///     assert_eq!(pool.apply(async { 9 }).await.unwrap(), 9);
+    ///     let p = pool.clone();
+    ///     let nested = pool.spawn(async move {
+    ///         p.apply(async { "inline" }).await.unwrap() // the pool is full: runs here
+    ///     }).await;
+    ///     assert_eq!(nested.await.unwrap(), "inline");
     /// });
     /// ```
     pub async fn apply<F>(&self, future: F) -> Result<F::Output, JoinError>
     where
         F: Future + 'static,
     {
+        if Task::try_current().is_some_and(|me| self.contains(&me)) {
+            return Ok(future.await);
+        }
         self.inner().spawn_admitted(future).await.await
     }
 
@@ -397,13 +459,11 @@ impl Group {
     ///
     /// ```
     /// use greenery::pool::Pool;
-    /// use std::pin::Pin;
-    /// use futures_core::Stream;
     /// greenery::run(async {
     ///     let pool = Pool::new(2).unwrap();
     ///     let mut results = pool.imap(0..3, |x| async move { x * 10 });
     ///     let mut seen = Vec::new();
-    ///     while let Some(r) = std::future::poll_fn(|cx| Pin::new(&mut results).poll_next(cx)).await {
+    ///     while let Some(r) = results.next().await {
     ///         seen.push(r.unwrap());
     ///     }
     ///     assert_eq!(seen, [0, 10, 20]);
@@ -422,8 +482,7 @@ impl Group {
     /// `imap_unordered`).
     ///
     /// ```
-    /// use std::{pin::Pin, time::Duration};
-    /// use futures_core::Stream;
+    /// use std::time::Duration;
     /// use greenery::{pool::Pool, time::sleep};
     /// greenery::run(async {
     ///     let pool = Pool::new(2).unwrap();
@@ -432,7 +491,7 @@ impl Group {
     ///         ms
     ///     });
     ///     let mut seen = Vec::new();
-    ///     while let Some(r) = std::future::poll_fn(|cx| Pin::new(&mut results).poll_next(cx)).await {
+    ///     while let Some(r) = results.next().await {
     ///         seen.push(r.unwrap());
     ///     }
     ///     assert_eq!(seen, [10, 20]);
@@ -445,6 +504,15 @@ impl Group {
         Fut: Future + 'static,
     {
         IMapUnordered::new(self.clone(), items, f)
+    }
+}
+
+impl IntoIterator for &Group {
+    type Item = Task;
+    type IntoIter = std::vec::IntoIter<Task>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
     }
 }
 

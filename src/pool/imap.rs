@@ -20,19 +20,17 @@ use crate::runtime::{JoinError, JoinHandle};
 /// work already started keeps running in the group.
 ///
 /// ```
-/// use futures_core::Stream;
-/// use std::pin::Pin;
 /// greenery::run(async {
 ///     let pool = greenery::pool::Pool::new(2).unwrap();
 ///     let mut results: greenery::pool::IMap<u32> = pool.imap([1, 2], |x| async move { x + 1 });
-///     let first = std::future::poll_fn(|cx| Pin::new(&mut results).poll_next(cx)).await;
-///     assert_eq!(first.unwrap().unwrap(), 2);
+///     assert_eq!(results.next().await.unwrap().unwrap(), 2);
 /// });
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct IMap<T> {
     driver: JoinHandle<()>,
-    handles: Queue<Option<JoinHandle<T>>>,
+    /// The jobs' handles in input order; closed by the driver after the last.
+    handles: Queue<JoinHandle<T>>,
     current: Option<JoinHandle<T>>,
     ended: bool,
 }
@@ -49,9 +47,10 @@ impl<T: 'static> IMap<T> {
         let driver = crate::spawn(async move {
             for item in items {
                 let handle = group.inner().spawn_admitted(f(item)).await;
-                out.put(Some(handle)).await;
+                // Unbounded and only closed below: the put cannot fail.
+                let _ = out.try_put(handle);
             }
-            out.put(None).await;
+            out.close();
         });
         IMap {
             driver,
@@ -79,10 +78,28 @@ impl<T> Stream for IMap<T> {
                 return Poll::Ready(None);
             }
             match ready!(Pin::new(&mut this.handles).poll_next(cx)) {
-                Some(Some(handle)) => this.current = Some(handle),
-                _ => this.ended = true,
+                Some(handle) => this.current = Some(handle),
+                None => this.ended = true,
             }
         }
+    }
+}
+
+impl<T> IMap<T> {
+    /// The next result, in input order; `None` after the last (inherent, so no extension
+    /// trait is needed).
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let mut results = group.imap(0..2, |x| async move { x });
+    ///     while let Some(r) = results.next().await {
+    ///         println!("{}", r.unwrap());
+    ///     }
+    /// });
+    /// ```
+    pub async fn next(&mut self) -> Option<Result<T, JoinError>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 
@@ -125,14 +142,11 @@ impl Drop for Finished {
 /// work already started keeps running in the group.
 ///
 /// ```
-/// use futures_core::Stream;
-/// use std::pin::Pin;
 /// greenery::run(async {
 ///     let group = greenery::pool::Group::new();
 ///     let mut results: greenery::pool::IMapUnordered<u32> =
 ///         group.imap_unordered([1], |x| async move { x * 3 });
-///     let first = std::future::poll_fn(|cx| Pin::new(&mut results).poll_next(cx)).await;
-///     assert_eq!(first.unwrap().unwrap(), 3);
+///     assert_eq!(results.next().await.unwrap().unwrap(), 3);
 /// });
 /// ```
 #[must_use = "streams do nothing unless polled"]
@@ -219,6 +233,28 @@ impl<T> Stream for IMapUnordered<T> {
                 None => return Poll::Ready(None),
             }
         }
+    }
+}
+
+impl<T> IMapUnordered<T> {
+    /// The next result, in completion order; `None` after the last (inherent, so no
+    /// extension trait is needed).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// greenery::run(async {
+    ///     let group = greenery::pool::Group::new();
+    ///     let mut results = group.imap_unordered([20u64, 10], |ms| async move {
+    ///         greenery::time::sleep(Duration::from_millis(ms)).await;
+    ///         ms
+    ///     });
+    ///     assert_eq!(results.next().await.unwrap().unwrap(), 10);
+    ///     assert_eq!(results.next().await.unwrap().unwrap(), 20);
+    ///     assert!(results.next().await.is_none());
+    /// });
+    /// ```
+    pub async fn next(&mut self) -> Option<Result<T, JoinError>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 }
 

@@ -136,6 +136,16 @@ impl Pool {
     }
 }
 
+impl IntoIterator for &Pool {
+    type Item = crate::runtime::Task;
+    type IntoIter = std::vec::IntoIter<crate::runtime::Task>;
+
+    /// The pool's unfinished tasks, in spawn order (see [`Group::iter`]).
+    fn into_iter(self) -> Self::IntoIter {
+        self.group.iter()
+    }
+}
+
 impl Deref for Pool {
     type Target = Group;
 

@@ -10,13 +10,14 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::error::{Empty, Full};
+use super::error::{Closed, Empty, PutError};
 use crate::sync::waitlist::{Key, WaitList};
 
 struct State<T> {
     getters: WaitList,
     /// Each putter's node holds its item until a getter takes it.
     putters: WaitList<Option<T>>,
+    closed: bool,
 }
 
 type Shared<T> = Rc<RefCell<State<T>>>;
@@ -26,7 +27,8 @@ type Shared<T> = Rc<RefCell<State<T>>>;
 ///
 /// Putters and getters are each served FIFO. A getter that finds a waiting putter takes its
 /// item at once, without yielding, and the putter resumes after it (the getter runs first,
-/// as in gevent's hand-out). Cloning gives another handle; a `Channel` is also a [`Stream`].
+/// as in gevent's hand-out). Cloning gives another handle; a `Channel` is also a [`Stream`],
+/// which ends once the channel is [closed](Channel::close).
 ///
 /// ```
 /// use std::{cell::RefCell, rc::Rc};
@@ -38,7 +40,7 @@ type Shared<T> = Rc<RefCell<State<T>>>;
 ///         let (ch, log) = (ch.clone(), log.clone());
 ///         greenery::spawn(async move { log.borrow_mut().push(format!("got {}", ch.get().await)) })
 ///     };
-///     ch.put("hello").await; // waits until the getter took it
+///     ch.put("hello").await.unwrap(); // waits until the getter took it
 ///     log.borrow_mut().push("put returned".to_string());
 ///     getter.await.unwrap();
 ///     assert_eq!(*log.borrow(), ["got hello", "put returned"]);
@@ -46,7 +48,8 @@ type Shared<T> = Rc<RefCell<State<T>>>;
 /// ```
 pub struct Channel<T> {
     shared: Shared<T>,
-    next: Option<Key>,
+    /// The place in line of this handle used as a [`Stream`].
+    stream_key: Option<Key>,
 }
 
 impl<T> Channel<T> {
@@ -61,19 +64,21 @@ impl<T> Channel<T> {
             shared: Rc::new(RefCell::new(State {
                 getters: WaitList::default(),
                 putters: WaitList::default(),
+                closed: false,
             })),
-            next: None,
+            stream_key: None,
         }
     }
 
-    /// Offers `item` and waits until a getter has taken it.
+    /// Offers `item` and waits until a getter has taken it. On a [closed](Self::close) channel
+    /// — closed before a getter took it — the item comes back in [`Closed`].
     ///
     /// ```
     /// greenery::run(async {
     ///     let ch = greenery::queue::Channel::new();
     ///     let c = ch.clone();
     ///     let getter = greenery::spawn(async move { c.get().await });
-    ///     ch.put(1).await; // returns once the getter took it
+    ///     ch.put(1).await.unwrap(); // returns once the getter took it
     ///     assert_eq!(getter.await.unwrap(), 1);
     /// });
     /// ```
@@ -85,8 +90,8 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Like [`put`](Self::put), but takes the item back in [`Full`] if no getter took it
-    /// within `timeout`.
+    /// Like [`put`](Self::put), but takes the item back in [`PutError::Full`] if no getter
+    /// took it within `timeout`.
     ///
     /// ```
     /// use std::time::Duration;
@@ -96,17 +101,75 @@ impl<T> Channel<T> {
     ///     assert_eq!(err.into_inner(), 5);
     /// });
     /// ```
-    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
         let mut put = self.put(item);
         match crate::time::timeout(timeout, &mut put).await {
-            Ok(()) => Ok(()),
-            Err(_) => Err(Full(put.take_back().unwrap_or_else(|| {
+            Ok(result) => result.map_err(PutError::from),
+            Err(_) => Err(PutError::Full(put.take_back().unwrap_or_else(|| {
                 unreachable!("an unfinished channel put still holds its item")
             }))),
         }
     }
 
-    /// Takes an item from the first waiting putter, waiting for one if there is none.
+    /// Closes the channel: offers not taken yet come back to their putters in [`Closed`], and
+    /// so do later puts; getters then see the end ([`next`](Self::next) and the [`Stream`]
+    /// return `None`). Closing twice does nothing.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::new();
+    ///     let c = ch.clone();
+    ///     let putter = greenery::spawn(async move { c.put('x').await });
+    ///     greenery::yield_now().await; // the putter waits for a getter
+    ///     ch.close();
+    ///     assert_eq!(putter.await.unwrap().unwrap_err().into_inner(), 'x');
+    ///     assert_eq!(ch.next().await, None);
+    /// });
+    /// ```
+    pub fn close(&self) {
+        let mut state = self.shared.borrow_mut();
+        if std::mem::replace(&mut state.closed, true) {
+            return;
+        }
+        state.getters.notify_all();
+        state.putters.notify_all();
+    }
+
+    /// Whether the channel was closed.
+    ///
+    /// ```
+    /// let ch = greenery::queue::Channel::<u8>::new();
+    /// ch.close();
+    /// assert!(ch.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.borrow().closed
+    }
+
+    /// Takes an item like [`get`](Self::get), but `None` once the channel is closed and no
+    /// putter offers one.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let ch = greenery::queue::Channel::new();
+    ///     let c = ch.clone();
+    ///     greenery::spawn(async move {
+    ///         c.put(1).await.unwrap();
+    ///         c.close();
+    ///     });
+    ///     assert_eq!(ch.next().await, Some(1));
+    ///     assert_eq!(ch.next().await, None);
+    /// });
+    /// ```
+    pub fn next(&self) -> ChannelNext<T> {
+        ChannelNext {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Takes an item from the first waiting putter, waiting for one if there is none. On a
+    /// closed channel it waits forever: use [`next`](Self::next) there.
     ///
     /// ```
     /// greenery::run(async {
@@ -200,6 +263,21 @@ fn poll_get<T>(shared: &Shared<T>, key: &mut Option<Key>, cx: &mut Context<'_>) 
     state.getters.wait_turn(key, item, cx.waker())
 }
 
+/// One poll of a getter that sees the end: `None` once the channel is closed and nobody offers.
+fn poll_next<T>(
+    shared: &Shared<T>,
+    key: &mut Option<Key>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<T>> {
+    let mut state = shared.borrow_mut();
+    let item = take(&mut state);
+    if item.is_none() && state.closed {
+        state.getters.leave(key, false);
+        return Poll::Ready(None);
+    }
+    state.getters.wait_turn(key, item, cx.waker()).map(Some)
+}
+
 fn leave_getters<T>(shared: &Shared<T>, key: &mut Option<Key>) {
     if key.is_some() {
         let mut state = shared.borrow_mut();
@@ -218,25 +296,26 @@ impl<T> Clone for Channel<T> {
     fn clone(&self) -> Self {
         Channel {
             shared: self.shared.clone(),
-            next: None,
+            stream_key: None,
         }
     }
 }
 
 impl<T> Unpin for Channel<T> {}
 
+/// The stream of the items; it ends once the channel is closed.
 impl<T> Stream for Channel<T> {
     type Item = T;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_get(&this.shared, &mut this.next, cx).map(Some)
+        poll_next(&this.shared, &mut this.stream_key, cx)
     }
 }
 
 impl<T> Drop for Channel<T> {
     fn drop(&mut self) {
-        leave_getters(&self.shared, &mut self.next);
+        leave_getters(&self.shared, &mut self.stream_key);
     }
 }
 
@@ -281,11 +360,22 @@ impl<T> ChannelPut<T> {
 impl<T> Unpin for ChannelPut<T> {}
 
 impl<T> Future for ChannelPut<T> {
-    type Output = ();
+    type Output = Result<(), Closed<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let mut state = this.shared.borrow_mut();
+        if state.closed {
+            // Taken before the close (the getter emptied the offer), or not: then it comes back.
+            let item = match this.key.take() {
+                Some(key) => state.putters.remove(key).1,
+                None => this.item.take(),
+            };
+            return Poll::Ready(match item {
+                Some(item) => Err(Closed(item)),
+                None => Ok(()),
+            });
+        }
         match this.key {
             None => {
                 let item = this.item.take();
@@ -296,7 +386,7 @@ impl<T> Future for ChannelPut<T> {
             Some(key) if state.putters.payload_mut(key).is_none() => {
                 state.putters.remove(key);
                 this.key = None;
-                Poll::Ready(())
+                Poll::Ready(Ok(()))
             }
             Some(key) => {
                 state.putters.rearm(key, cx.waker());
@@ -358,6 +448,48 @@ impl<T> Drop for ChannelGet<T> {
 impl<T> fmt::Debug for ChannelGet<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChannelGet")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Channel::next`]: `Some(item)`, or `None` once the channel is closed and no
+/// putter offers one. Dropping it leaves the line.
+///
+/// ```
+/// greenery::run(async {
+///     let ch = greenery::queue::Channel::<u8>::new();
+///     ch.close();
+///     let next: greenery::queue::ChannelNext<u8> = ch.next();
+///     assert_eq!(next.await, None);
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct ChannelNext<T> {
+    shared: Shared<T>,
+    key: Option<Key>,
+}
+
+impl<T> Unpin for ChannelNext<T> {}
+
+impl<T> Future for ChannelNext<T> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        poll_next(&this.shared, &mut this.key, cx)
+    }
+}
+
+impl<T> Drop for ChannelNext<T> {
+    fn drop(&mut self) {
+        leave_getters(&self.shared, &mut self.key);
+    }
+}
+
+impl<T> fmt::Debug for ChannelNext<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelNext")
             .field("waiting", &self.key.is_some())
             .finish()
     }

@@ -3,19 +3,68 @@
 use std::error::Error;
 use std::fmt;
 
-/// A put that could not complete: the queue was full (`try_put`) or stayed full until the
-/// timeout (`put_timeout`). Carries the item back (gevent's `queue.Full`).
+/// A put into a closed queue (see [`Queue::close`](super::Queue::close)); carries the item
+/// back (gevent's `ShutDown`, raised by `put` after `shutdown()`).
 ///
 /// ```
-/// let q = greenery::queue::Queue::bounded(1).unwrap();
-/// q.try_put(1).unwrap();
-/// let full: greenery::queue::Full<i32> = q.try_put(2).unwrap_err();
-/// assert_eq!(full.0, 2);
+/// greenery::run(async {
+///     let q = greenery::queue::Queue::new();
+///     q.close();
+///     let closed: greenery::queue::Closed<i32> = q.put(1).await.unwrap_err();
+///     assert_eq!(closed.into_inner(), 1);
+/// });
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct Full<T>(pub T);
+pub struct Closed<T>(pub T);
 
-impl<T> Full<T> {
+impl<T> Closed<T> {
+    /// The item that was not put.
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::new();
+    /// q.close();
+    /// assert_eq!(q.try_put('x').unwrap_err().into_inner(), 'x');
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closed(..)")
+    }
+}
+
+impl<T> fmt::Display for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is closed")
+    }
+}
+
+impl<T> Error for Closed<T> {}
+
+/// A put that did not wait, or waited too long: the queue was full (`try_put`, gevent's
+/// `Full`) or stayed full until the timeout (`put_timeout`), or it is closed. Carries the item
+/// back.
+///
+/// ```
+/// use greenery::queue::{PutError, Queue};
+/// let q = Queue::bounded(1).unwrap();
+/// q.try_put(1).unwrap();
+/// assert!(matches!(q.try_put(2), Err(PutError::Full(2))));
+/// q.close();
+/// assert!(matches!(q.try_put(3), Err(PutError::Closed(3))));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PutError<T> {
+    /// No room (gevent's `queue.Full`).
+    Full(T),
+    /// The queue is closed (gevent's `ShutDown`).
+    Closed(T),
+}
+
+impl<T> PutError<T> {
     /// The item that was not put.
     ///
     /// ```
@@ -24,23 +73,48 @@ impl<T> Full<T> {
     /// assert_eq!(q.try_put('b').unwrap_err().into_inner(), 'b');
     /// ```
     pub fn into_inner(self) -> T {
-        self.0
+        match self {
+            PutError::Full(item) | PutError::Closed(item) => item,
+        }
+    }
+
+    /// Whether the queue was closed (rather than full).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::bounded(1).unwrap();
+    /// q.try_put(1).unwrap();
+    /// assert!(!q.try_put(2).unwrap_err().is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, PutError::Closed(_))
     }
 }
 
-impl<T> fmt::Debug for Full<T> {
+impl<T> From<Closed<T>> for PutError<T> {
+    fn from(Closed(item): Closed<T>) -> Self {
+        PutError::Closed(item)
+    }
+}
+
+impl<T> fmt::Debug for PutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Full(..)")
+        match self {
+            PutError::Full(_) => f.write_str("Full(..)"),
+            PutError::Closed(_) => f.write_str("Closed(..)"),
+        }
     }
 }
 
-impl<T> fmt::Display for Full<T> {
+impl<T> fmt::Display for PutError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the queue is full")
+        match self {
+            PutError::Full(_) => f.write_str("the queue is full"),
+            PutError::Closed(_) => f.write_str("the queue is closed"),
+        }
     }
 }
 
-impl<T> Error for Full<T> {}
+impl<T> Error for PutError<T> {}
 
 /// A get that found nothing: the queue was empty (`try_get`) or stayed empty until the
 /// timeout (`get_timeout`) (gevent's `queue.Empty`).

@@ -13,8 +13,12 @@
 //! - **Bounded queues push back.** `put` waits while the queue is full; blocked putters are
 //!   admitted in FIFO order, one per freed slot, alternating with the getters woken for their
 //!   items (one putter, then one getter, as gevent's hand-out pass does).
-//! - **`try_put`/`try_get`** (gevent's `put_nowait`/`get_nowait`) fail with [`Full`] (which
-//!   gives the item back) and [`Empty`]; `put_timeout`/`get_timeout` likewise.
+//! - **`try_put`/`try_get`** (gevent's `put_nowait`/`get_nowait`) fail with
+//!   [`PutError::Full`] (which gives the item back) and [`Empty`]; `put_timeout`/`get_timeout`
+//!   likewise.
+//! - **Closing ends the stream** (gevent's `shutdown()`). After [`Queue::close`], puts fail
+//!   with [`Closed`] (waiting putters too) while getters take what is left; then
+//!   [`Queue::next`] and the `Stream` return `None`. No sentinel, no idle timeout.
 //! - **Leaving is clean.** A getter or putter whose future is dropped (its task killed, a
 //!   timeout) leaves the line; a wake-up it had received passes to the next in line, and a
 //!   putter's item is never half-delivered.
@@ -41,34 +45,36 @@
 //!         });
 //!     }
 //!     for job in 0..6 {
-//!         jobs.put(job).await; // waits while two jobs are queued
+//!         jobs.put(job).await.unwrap(); // waits while two jobs are queued
 //!     }
 //!     jobs.join().await;
 //!     assert_eq!(done.borrow().len(), 6);
 //! });
 //! ```
 //!
-//! A queue is a [`Stream`](futures_core::Stream) of its items. The stream never ends by
-//! itself (gevent ends iteration at a `StopIteration` item): send a sentinel, for example
-//! `None` in a `Queue<Option<T>>`, and stop there.
+//! A consumer loops on [`Queue::next`] until the producer closes the queue; the queue is
+//! also a [`Stream`](futures_core::Stream) of its items, which ends there too.
 //!
 //! ```
-//! use futures_core::Stream;
-//! use std::pin::Pin;
 //! use greenery::queue::Queue;
 //!
 //! greenery::run(async {
-//!     let mut q = Queue::new();
-//!     for x in [Some(1), Some(2), None, Some(3)] {
-//!         q.try_put(x).unwrap();
+//!     let q = Queue::new();
+//!     let consumer = {
+//!         let q = q.clone();
+//!         greenery::spawn(async move {
+//!             let mut seen = Vec::new();
+//!             while let Some(x) = q.next().await {
+//!                 seen.push(x);
+//!             }
+//!             seen
+//!         })
+//!     };
+//!     for x in [1, 2, 3] {
+//!         q.put(x).await.unwrap();
 //!     }
-//!     let mut seen = Vec::new();
-//!     while let Some(Some(x)) =
-//!         std::future::poll_fn(|cx| Pin::new(&mut q).poll_next(cx)).await
-//!     {
-//!         seen.push(x);
-//!     }
-//!     assert_eq!(seen, [1, 2]);
+//!     q.close(); // the consumer drains what is left, then sees the end
+//!     assert_eq!(consumer.await.unwrap(), [1, 2, 3]);
 //! });
 //! ```
 //!
@@ -76,7 +82,11 @@
 //! the caller blocks; greenery wakes each served task itself, so a task already in the run
 //! queue may run between two hand-outs. `Queue::bounded(0)` is an error, not an unbounded
 //! queue (gevent's deprecated `Queue(0)`); a [`Channel`] `get` that finds a waiting putter
-//! takes its item without yielding.
+//! takes its item without yielding. gevent's `shutdown()` throws `ShutDown` into every waiting
+//! getter at once; greenery's `close` lets a getter already woken for an item take it (the
+//! item is there), and `get` (which cannot fail) keeps waiting on a closed, drained queue:
+//! consumers of a queue that may be closed use `next`. `shutdown(immediate=True)` is `close`
+//! followed by draining with `try_get` (and `task_done`).
 
 mod channel;
 mod error;
@@ -84,7 +94,7 @@ mod error;
 mod queue;
 mod store;
 
-pub use channel::{Channel, ChannelGet, ChannelPut};
-pub use error::{Empty, Full, TaskDoneError, ZeroCapacity};
-pub use queue::{Get, JoinableQueue, LifoQueue, PriorityQueue, Put, Queue, QueueJoin};
+pub use channel::{Channel, ChannelGet, ChannelNext, ChannelPut};
+pub use error::{Closed, Empty, PutError, TaskDoneError, ZeroCapacity};
+pub use queue::{Get, JoinableQueue, LifoQueue, Next, PriorityQueue, Put, Queue, QueueJoin};
 pub use store::{Fifo, Lifo, Priority, Store};

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::error::{Empty, Full, TaskDoneError, ZeroCapacity};
+use super::error::{Closed, Empty, PutError, TaskDoneError, ZeroCapacity};
 use super::store::{Fifo, Lifo, Priority, Store};
 use crate::sync::waitlist::{Key, WaitList};
 
@@ -22,6 +22,7 @@ struct State<T, S> {
     putters: WaitList,
     unfinished: usize,
     joiners: WaitList,
+    closed: bool,
     _item: PhantomData<T>,
 }
 
@@ -55,7 +56,8 @@ type Shared<T, S> = Rc<RefCell<State<T, S>>>;
 /// [`Lifo`] or [`Priority`]; see the [module docs](super) for the scheduling rules.
 ///
 /// Cloning gives another handle to the same queue. A `Queue` is also a
-/// [`Stream`] of its items, for consumers (a stream that never ends by itself).
+/// [`Stream`] of its items, for consumers: [`next`](Queue::next) takes one, and the stream
+/// ends once the queue is [closed](Queue::close) and drained.
 ///
 /// ```
 /// use greenery::queue::Queue;
@@ -65,15 +67,15 @@ type Shared<T, S> = Rc<RefCell<State<T, S>>>;
 ///         let q = q.clone();
 ///         greenery::spawn(async move { q.get().await + q.get().await })
 ///     };
-///     q.put(1).await;
-///     q.put(2).await;
+///     q.put(1).await.unwrap();
+///     q.put(2).await.unwrap();
 ///     assert_eq!(consumer.await.unwrap(), 3);
 /// });
 /// ```
 pub struct Queue<T, S = Fifo<T>> {
     shared: Shared<T, S>,
     /// The place in line of this handle used as a [`Stream`].
-    next: Option<Key>,
+    stream_key: Option<Key>,
 }
 
 /// A queue with `task_done`/`join`: every [`Queue`] is joinable (as in gevent ≥ 25.4, where
@@ -82,7 +84,7 @@ pub struct Queue<T, S = Fifo<T>> {
 /// ```
 /// greenery::run(async {
 ///     let q: greenery::queue::JoinableQueue<u8> = greenery::queue::Queue::new();
-///     q.put(1).await;
+///     q.put(1).await.unwrap();
 ///     q.get().await;
 ///     q.task_done().unwrap();
 ///     q.join().await;
@@ -173,9 +175,10 @@ impl<T, S: Store<T>> Queue<T, S> {
                 putters: WaitList::default(),
                 unfinished: 0,
                 joiners: WaitList::default(),
+                closed: false,
                 _item: PhantomData,
             })),
-            next: None,
+            stream_key: None,
         }
     }
 
@@ -196,16 +199,17 @@ impl<T, S: Store<T>> Queue<T, S> {
 
     /// Puts `item`, waiting while a bounded queue is full; blocked putters are admitted in
     /// FIFO order. Never yields when there is room: waiting getters are woken (deferred) and
-    /// the caller keeps running.
+    /// the caller keeps running. On a [closed](Self::close) queue — closed before or while it
+    /// waits — the item comes back in [`Closed`] (gevent's `ShutDown`).
     ///
     /// ```
     /// greenery::run(async {
     ///     let q = greenery::queue::Queue::bounded(1).unwrap();
-    ///     q.put(1).await; // room: returns at once
+    ///     q.put(1).await.unwrap(); // room: returns at once
     ///     let q2 = q.clone();
     ///     let putter = greenery::spawn(async move { q2.put(2).await }); // waits: full
     ///     assert_eq!(q.get().await, 1);
-    ///     putter.await.unwrap();
+    ///     putter.await.unwrap().unwrap();
     ///     assert_eq!(q.get().await, 2);
     /// });
     /// ```
@@ -217,47 +221,122 @@ impl<T, S: Store<T>> Queue<T, S> {
         }
     }
 
-    /// Puts `item` if there is room, else gives it back in [`Full`] (gevent's
-    /// `put_nowait`).
+    /// Puts `item` if there is room (gevent's `put_nowait`), else gives it back in
+    /// [`PutError::Full`], or in [`PutError::Closed`] when the queue is closed.
     ///
     /// ```
     /// let q = greenery::queue::Queue::bounded(1).unwrap();
     /// assert!(q.try_put(1).is_ok());
     /// assert_eq!(q.try_put(2).unwrap_err().into_inner(), 2);
     /// ```
-    pub fn try_put(&self, item: T) -> Result<(), Full<T>> {
+    pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
         let mut state = self.shared.borrow_mut();
+        if state.closed {
+            return Err(PutError::Closed(item));
+        }
         if !state.has_room() {
-            return Err(Full(item));
+            return Err(PutError::Full(item));
         }
         state.commit(item);
         Ok(())
     }
 
-    /// Like [`put`](Self::put), but gives the item back in [`Full`] if the queue stays full
-    /// for `timeout`.
+    /// Like [`put`](Self::put), but gives the item back in [`PutError::Full`] if the queue
+    /// stays full for `timeout`.
     ///
     /// ```
     /// use std::time::Duration;
     /// greenery::run(async {
     ///     let q = greenery::queue::Queue::bounded(1).unwrap();
-    ///     q.put(1).await;
+    ///     q.put(1).await.unwrap();
     ///     let err = q.put_timeout(2, Duration::from_millis(1)).await.unwrap_err();
     ///     assert_eq!(err.into_inner(), 2);
     /// });
     /// ```
-    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), Full<T>> {
+    pub async fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutError<T>> {
         let mut put = self.put(item);
         match crate::time::timeout(timeout, &mut put).await {
-            Ok(()) => Ok(()),
-            Err(_) => Err(Full(put.item.take().unwrap_or_else(|| {
+            Ok(result) => result.map_err(PutError::from),
+            Err(_) => Err(PutError::Full(put.item.take().unwrap_or_else(|| {
                 unreachable!("an unfinished put still holds its item")
             }))),
         }
     }
 
+    /// Closes the queue (gevent's `shutdown()`): from now on every put fails with
+    /// [`Closed`] (waiting putters too), while getters take what is left; then
+    /// [`next`](Self::next) and the [`Stream`] see the end (`None`). Closing twice does
+    /// nothing. Items already put stay `unfinished` for [`join`](Self::join) until marked
+    /// done.
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::new();
+    ///     let consumer = {
+    ///         let q = q.clone();
+    ///         greenery::spawn(async move {
+    ///             let mut got = Vec::new();
+    ///             while let Some(item) = q.next().await {
+    ///                 got.push(item);
+    ///             }
+    ///             got // the queue was closed and drained
+    ///         })
+    ///     };
+    ///     for i in 0..3 {
+    ///         q.put(i).await.unwrap();
+    ///     }
+    ///     q.close();
+    ///     assert!(q.put(3).await.is_err());
+    ///     assert_eq!(consumer.await.unwrap(), [0, 1, 2]);
+    /// });
+    /// ```
+    pub fn close(&self) {
+        let mut state = self.shared.borrow_mut();
+        if std::mem::replace(&mut state.closed, true) {
+            return;
+        }
+        state.getters.notify_all();
+        state.putters.notify_all();
+    }
+
+    /// Whether the queue was closed (gevent's `is_shutdown`).
+    ///
+    /// ```
+    /// let q = greenery::queue::Queue::<u8>::new();
+    /// q.close();
+    /// assert!(q.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.borrow().closed
+    }
+
+    /// Takes the next item, waiting while the queue is empty, like [`get`](Self::get); but
+    /// once the queue is [closed](Self::close) and drained, `None`: the consumer's loop,
+    /// `while let Some(item) = q.next().await`, needs no sentinel. (Inherent, so no extension
+    /// trait is needed; the same as the [`Stream`]'s.)
+    ///
+    /// ```
+    /// greenery::run(async {
+    ///     let q = greenery::queue::Queue::new();
+    ///     q.put("last").await.unwrap();
+    ///     q.close();
+    ///     assert_eq!(q.next().await, Some("last"));
+    ///     assert_eq!(q.next().await, None);
+    /// });
+    /// ```
+    pub fn next(&self) -> Next<T, S> {
+        Next {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
     /// Takes the next item, waiting while the queue is empty; waiting getters are served in
     /// FIFO order. Returns at once, without yielding, when an item is there.
+    ///
+    /// `get` is for queues that are never closed: on a closed queue with nothing left it waits
+    /// forever (which [`run`](crate::run) reports as LoopExit when nothing else can happen);
+    /// use [`next`](Self::next), which returns `None` there.
     ///
     /// ```
     /// greenery::run(async {
@@ -363,7 +442,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// ```
     /// greenery::run(async {
     ///     let q = greenery::queue::Queue::bounded(1).unwrap();
-    ///     q.put(0).await;
+    ///     q.put(0).await.unwrap();
     ///     let q2 = q.clone();
     ///     greenery::spawn(async move { q2.put(1).await });
     ///     greenery::yield_now().await;
@@ -394,7 +473,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// ```
     /// greenery::run(async {
     ///     let q = greenery::queue::Queue::new();
-    ///     q.put("job").await;
+    ///     q.put("job").await.unwrap();
     ///     let worker = {
     ///         let q = q.clone();
     ///         greenery::spawn(async move {
@@ -442,7 +521,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// use std::time::Duration;
     /// greenery::run(async {
     ///     let q = greenery::queue::Queue::new();
-    ///     q.put(1).await;
+    ///     q.put(1).await.unwrap();
     ///     assert!(!q.join_timeout(Duration::from_millis(1)).await);
     /// });
     /// ```
@@ -461,12 +540,29 @@ fn poll_get<T, S: Store<T>>(
     state.getters.wait_turn(key, item, cx.waker())
 }
 
+/// One poll of a getter that sees the end: `None` once the queue is closed and empty.
+fn poll_next<T, S: Store<T>>(
+    shared: &Shared<T, S>,
+    key: &mut Option<Key>,
+    cx: &mut Context<'_>,
+) -> Poll<Option<T>> {
+    let mut state = shared.borrow_mut();
+    let item = state.take();
+    if item.is_none() && state.closed {
+        // Every waiter was woken by `close`: nothing to pass on.
+        state.getters.leave(key, false);
+        return Poll::Ready(None);
+    }
+    state.getters.wait_turn(key, item, cx.waker()).map(Some)
+}
+
+/// The stream of the items; it ends once the queue is closed and drained.
 impl<T, S: Store<T>> Stream for Queue<T, S> {
     type Item = T;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_get(&this.shared, &mut this.next, cx).map(Some)
+        poll_next(&this.shared, &mut this.stream_key, cx)
     }
 }
 
@@ -474,7 +570,7 @@ impl<T, S> Clone for Queue<T, S> {
     fn clone(&self) -> Self {
         Queue {
             shared: self.shared.clone(),
-            next: None,
+            stream_key: None,
         }
     }
 }
@@ -489,10 +585,13 @@ impl<T, S> Unpin for Queue<T, S> {}
 
 impl<T, S> Drop for Queue<T, S> {
     fn drop(&mut self) {
-        if self.next.is_some() {
+        if self.stream_key.is_some() {
             // Cannot see the store's length without `S: Store<T>`: pass a wake-up on; a
             // spurious one is harmless.
-            self.shared.borrow_mut().getters.leave(&mut self.next, true);
+            self.shared
+                .borrow_mut()
+                .getters
+                .leave(&mut self.stream_key, true);
         }
     }
 }
@@ -505,6 +604,7 @@ impl<T, S: Store<T>> fmt::Debug for Queue<T, S> {
             .field("capacity", &state.capacity)
             .field("getters", &state.getters.len())
             .field("putters", &state.putters.len())
+            .field("closed", &state.closed)
             .finish()
     }
 }
@@ -516,7 +616,7 @@ impl<T, S: Store<T>> fmt::Debug for Queue<T, S> {
 /// greenery::run(async {
 ///     let q = greenery::queue::Queue::new();
 ///     let put: greenery::queue::Put<u8> = q.put(1);
-///     put.await;
+///     put.await.unwrap();
 ///     assert_eq!(q.len(), 1);
 /// });
 /// ```
@@ -530,11 +630,19 @@ pub struct Put<T, S = Fifo<T>> {
 impl<T, S> Unpin for Put<T, S> {}
 
 impl<T, S: Store<T>> Future for Put<T, S> {
-    type Output = ();
+    type Output = Result<(), Closed<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let mut state = this.shared.borrow_mut();
+        if state.closed {
+            // Every putter was woken by `close`: nothing to pass on.
+            if let Some(key) = this.key.take() {
+                state.putters.remove(key);
+            }
+            let item = this.item.take().expect("Put polled after it finished");
+            return Poll::Ready(Err(Closed(item)));
+        }
         if state.has_room() {
             if let Some(key) = this.key {
                 if state.putters.is_notified(key)
@@ -551,7 +659,7 @@ impl<T, S: Store<T>> Future for Put<T, S> {
             }
             let item = this.item.take().expect("Put polled after it finished");
             state.commit(item);
-            return Poll::Ready(());
+            return Poll::Ready(Ok(()));
         }
         state.putters.park(&mut this.key, cx.waker());
         Poll::Pending
@@ -581,7 +689,7 @@ impl<T, S> fmt::Debug for Put<T, S> {
 /// ```
 /// greenery::run(async {
 ///     let q = greenery::queue::Queue::new();
-///     q.put(1).await;
+///     q.put(1).await.unwrap();
 ///     let get: greenery::queue::Get<u8> = q.get();
 ///     assert_eq!(get.await, 1);
 /// });
@@ -614,6 +722,50 @@ impl<T, S> Drop for Get<T, S> {
 impl<T, S> fmt::Debug for Get<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Get")
+            .field("waiting", &self.key.is_some())
+            .finish()
+    }
+}
+
+/// The future of [`Queue::next`]: `Some(item)`, or `None` once the queue is closed and
+/// drained. Dropping it leaves the line; a wake-up it had received passes to the next getter.
+///
+/// ```
+/// greenery::run(async {
+///     let q = greenery::queue::Queue::<u8>::new();
+///     q.close();
+///     let next: greenery::queue::Next<u8> = q.next();
+///     assert_eq!(next.await, None);
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Next<T, S = Fifo<T>> {
+    shared: Shared<T, S>,
+    key: Option<Key>,
+}
+
+impl<T, S> Unpin for Next<T, S> {}
+
+impl<T, S: Store<T>> Future for Next<T, S> {
+    type Output = Option<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = &mut *self;
+        poll_next(&this.shared, &mut this.key, cx)
+    }
+}
+
+impl<T, S> Drop for Next<T, S> {
+    fn drop(&mut self) {
+        if self.key.is_some() {
+            self.shared.borrow_mut().getters.leave(&mut self.key, true);
+        }
+    }
+}
+
+impl<T, S> fmt::Debug for Next<T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next")
             .field("waiting", &self.key.is_some())
             .finish()
     }
