@@ -66,6 +66,10 @@
 //! assert!(err.is_err());
 //! ```
 //!
+//! A future woken from outside greenery (a channel fed by another thread, another runtime's
+//! timer) is awaited through [`runtime::foreign`], which keeps the loop alive while it waits;
+//! `docs/interop.md` covers futures-util, futures-io, tokio and threads.
+//!
 //! # Without `async`: green threads
 //!
 //! gevent code is plain blocking-style code. [`green`] runs closures as green threads, each on
