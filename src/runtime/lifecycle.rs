@@ -77,6 +77,10 @@ impl Core {
             slot.running = false;
             slot.scheduled = false;
             slot.phase = phase;
+            if payload.is_none() && slot.extra.is_none() && slot.handle_alive {
+                // Nobody to tell, nothing to drop: the output waits for its handle.
+                return;
+            }
             let mut garbage = Garbage::default();
             if let Some(payload) = payload {
                 // A panicked body is dropped; its payload waits for the join handle.
@@ -319,6 +323,11 @@ impl Core {
                 return;
             };
             slot.handle_alive = false;
+            if slot.is_releasable() && slot.body.is_none() && slot.extra.is_none() {
+                // The common end: the output was taken, nothing in the slot runs user code.
+                tasks.remove(task.index as usize);
+                return;
+            }
             let mut garbage = Garbage::default();
             self.drop_unobservable(slot, &mut garbage);
             if slot.is_releasable() {
