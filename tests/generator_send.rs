@@ -176,3 +176,66 @@ fn the_producer_consumer_example_times_round_trips_with_count() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--count needs a whole number"));
 }
+
+/// `is_running` is Python's `gi_running` / `ag_running` (`tests/gevent/generator_gi_running.py`):
+/// true only inside the body, and for an async generator also while its body awaits
+/// something in the middle of a resume.
+#[test]
+fn is_running_is_true_only_inside_the_body() {
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    let log = Rc::new(RefCell::new(Vec::<String>::new()));
+    let py = |b: bool| if b { "True" } else { "False" };
+    let me: Rc<RefCell<Option<Rc<Generator<i32>>>>> = Rc::default();
+    let g = Rc::new(Generator::new({
+        let (me, log) = (me.clone(), log.clone());
+        move |co| async move {
+            let running = me.borrow().as_ref().unwrap().is_running();
+            log.borrow_mut()
+                .push(format!("inside: gi_running {}", py(running)));
+            co.yield_(1).await;
+        }
+    }));
+    *me.borrow_mut() = Some(g.clone());
+    let say = |line: String| log.borrow_mut().push(line);
+    say(format!("before: gi_running {}", py(g.is_running())));
+    let Ok(Yielded(v)) = g.next() else { panic!() };
+    say(format!("next -> {v}"));
+    say(format!("at the yield: gi_running {}", py(g.is_running())));
+    let _ = g.next();
+    say(format!("after the end: gi_running {}", py(g.is_running())));
+    me.borrow_mut().take();
+
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let a: greenery::generator::AsyncGenerator<i32> =
+                greenery::generator::AsyncGenerator::new(|co| async move {
+                    greenery::yield_now().await;
+                    co.yield_(1).await;
+                });
+            let mut step = std::pin::pin!(a.next());
+            std::future::poll_fn(|cx| {
+                assert!(step.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            log.borrow_mut().push(format!(
+                "awaiting inside anext: ag_running {}",
+                py(a.is_running())
+            ));
+            let Ok(Yielded(v)) = step.await else { panic!() };
+            log.borrow_mut().push(format!("anext -> {v}"));
+            log.borrow_mut()
+                .push(format!("at the yield: ag_running {}", py(a.is_running())));
+        }
+    });
+    let expected: Vec<&str> = include_str!("gevent/generator_gi_running.out")
+        .lines()
+        .filter(|line| !line.starts_with("[exit status"))
+        .collect();
+    assert_eq!(*log.borrow(), expected);
+}

@@ -156,20 +156,28 @@ fn spawn_blocking_needs_no_wrapper() {
 fn futures_io_extension_methods_work_on_greenery_sockets() {
     use futures::io::{AsyncReadExt, AsyncWriteExt};
     use greenery::net::{TcpListener, TcpStream};
+    // Called through the traits: greenery's own inherent methods of the same names would
+    // shadow them.
     let echoed = greenery::run(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         spawn(async move {
             let (mut conn, _) = listener.accept().await.unwrap();
             let mut buf = Vec::new();
-            conn.read_to_end(&mut buf).await.unwrap();
-            conn.write_all(&buf).await.unwrap();
+            AsyncReadExt::read_to_end(&mut conn, &mut buf)
+                .await
+                .unwrap();
+            AsyncWriteExt::write_all(&mut conn, &buf).await.unwrap();
         });
         let mut client = TcpStream::connect(addr).await.unwrap();
-        client.write_all(b"over futures-io").await.unwrap();
-        client.close().await.unwrap();
+        AsyncWriteExt::write_all(&mut client, b"over futures-io")
+            .await
+            .unwrap();
+        AsyncWriteExt::close(&mut client).await.unwrap();
         let mut back = Vec::new();
-        client.read_to_end(&mut back).await.unwrap();
+        AsyncReadExt::read_to_end(&mut client, &mut back)
+            .await
+            .unwrap();
         back
     });
     assert_eq!(echoed, b"over futures-io");
