@@ -425,3 +425,32 @@ fn a_dropped_runtime_drops_tasks_inside_catch_kill() {
     log.assert("dropped");
     assert_eq!(h.task().state(), greenery::task::TaskState::Killed);
 }
+
+/// A kill that arrives during the poll in which the scope's future completes is not lost: the
+/// scope returns the value and passes the kill on (here to the task, at its next suspension).
+#[test]
+fn a_kill_during_the_scopes_last_poll_is_passed_on() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let l = log.clone();
+            let h = spawn(async move {
+                let _finally = Said(l.clone(), "task dropped".into());
+                let r = greenery::catch_kill(async {
+                    Task::current().kill();
+                    "done"
+                })
+                .await;
+                l.push(format!("scope: {r:?}"));
+                yield_now().await;
+                l.push("never");
+            });
+            assert!(h.await.unwrap_err().is_killed());
+        }
+    });
+    log.assert(
+        r#"scope: Ok("done")
+           task dropped"#,
+    );
+}

@@ -229,16 +229,14 @@ impl<F: Future> Future for CatchKill<F> {
         let Some(future) = this.future.as_mut().as_pin_mut() else {
             panic!("CatchKill polled after it returned");
         };
-        let poll = future.poll(cx);
-        // A kill made during that poll (the task killed itself) is seen at once.
-        let killed = this
-            .entered
-            .as_ref()
-            .and_then(|entered| entered.scope.take());
-        let result = match (poll, killed) {
-            (Poll::Ready(output), _) => Ok(output),
-            (Poll::Pending, Some(killed)) => Err(killed),
-            (Poll::Pending, None) => return Poll::Pending,
+        let result = match future.poll(cx) {
+            // A kill that came during this last poll is passed on when the scope is left.
+            Poll::Ready(output) => Ok(output),
+            // A kill made during that poll (the task killed itself) is seen at once.
+            Poll::Pending => match this.entered.as_ref().and_then(|e| e.scope.take()) {
+                Some(killed) => Err(killed),
+                None => return Poll::Pending,
+            },
         };
         this.future.set(None);
         *this.entered = None;
