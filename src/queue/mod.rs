@@ -93,8 +93,10 @@ mod error;
 #[allow(clippy::module_inception)]
 mod queue;
 mod store;
+mod wait;
 
 pub use channel::{Channel, ChannelGet, ChannelNext, ChannelPut};
 pub use error::{Closed, Empty, PutError, TaskDoneError, ZeroCapacity};
-pub use queue::{Get, JoinableQueue, LifoQueue, Next, PriorityQueue, Put, Queue, QueueJoin};
+pub use queue::{JoinableQueue, LifoQueue, PriorityQueue, Queue};
 pub use store::{Fifo, Lifo, Priority, Store};
+pub use wait::{Get, Next, Put, QueueJoin};

@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,36 +10,37 @@ use std::time::Duration;
 
 use futures_core::Stream;
 
-use super::error::{Closed, Empty, PutError, TaskDoneError, ZeroCapacity};
+use super::error::{Empty, PutError, TaskDoneError, ZeroCapacity};
 use super::store::{Fifo, Lifo, Priority, Store};
+use super::wait::{poll_next, Get, Next, Put, QueueJoin};
 use crate::sync::waitlist::{Key, WaitList};
 
-struct State<T, S> {
-    items: S,
+pub(super) struct State<T, S> {
+    pub(super) items: S,
     capacity: Option<usize>,
-    getters: WaitList,
-    putters: WaitList,
-    unfinished: usize,
-    joiners: WaitList,
-    closed: bool,
+    pub(super) getters: WaitList,
+    pub(super) putters: WaitList,
+    pub(super) unfinished: usize,
+    pub(super) joiners: WaitList,
+    pub(super) closed: bool,
     _item: PhantomData<T>,
 }
 
 impl<T, S: Store<T>> State<T, S> {
-    fn has_room(&self) -> bool {
+    pub(super) fn has_room(&self) -> bool {
         self.capacity
             .is_none_or(|capacity| self.items.len() < capacity)
     }
 
     /// Stores an item put by the running task and wakes one getter for it.
-    fn commit(&mut self, item: T) {
+    pub(super) fn commit(&mut self, item: T) {
         self.items.push(item);
         self.unfinished += 1;
         self.getters.notify_one();
     }
 
     /// Takes an item for a getter; a bounded queue admits one waiting putter per freed slot.
-    fn take(&mut self) -> Option<T> {
+    pub(super) fn take(&mut self) -> Option<T> {
         let item = self.items.pop()?;
         if self.capacity.is_some() {
             self.putters.notify_one();
@@ -49,7 +49,7 @@ impl<T, S: Store<T>> State<T, S> {
     }
 }
 
-type Shared<T, S> = Rc<RefCell<State<T, S>>>;
+pub(super) type Shared<T, S> = Rc<RefCell<State<T, S>>>;
 
 /// A queue of items between tasks (gevent's `Queue`, `JoinableQueue`, `LifoQueue` and
 /// `PriorityQueue`; SEMANTICS rules 19-22). `S` orders the items: [`Fifo`] (the default),
@@ -200,7 +200,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// Puts `item`, waiting while a bounded queue is full; blocked putters are admitted in
     /// FIFO order. Never yields when there is room: waiting getters are woken (deferred) and
     /// the caller keeps running. On a [closed](Self::close) queue — closed before or while it
-    /// waits — the item comes back in [`Closed`] (gevent's `ShutDown`).
+    /// waits — the item comes back in [`Closed`](super::Closed) (gevent's `ShutDown`).
     ///
     /// ```
     /// greenery::run(async {
@@ -264,7 +264,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     }
 
     /// Closes the queue (gevent's `shutdown()`): from now on every put fails with
-    /// [`Closed`] (waiting putters too), while getters take what is left; then
+    /// [`Closed`](super::Closed) (waiting putters too), while getters take what is left; then
     /// [`next`](Self::next) and the [`Stream`] see the end (`None`). Closing twice does
     /// nothing. Items already put stay `unfinished` for [`join`](Self::join) until marked
     /// done.
@@ -530,32 +530,6 @@ impl<T, S: Store<T>> Queue<T, S> {
     }
 }
 
-fn poll_get<T, S: Store<T>>(
-    shared: &Shared<T, S>,
-    key: &mut Option<Key>,
-    cx: &mut Context<'_>,
-) -> Poll<T> {
-    let mut state = shared.borrow_mut();
-    let item = state.take();
-    state.getters.wait_turn(key, item, cx.waker())
-}
-
-/// One poll of a getter that sees the end: `None` once the queue is closed and empty.
-fn poll_next<T, S: Store<T>>(
-    shared: &Shared<T, S>,
-    key: &mut Option<Key>,
-    cx: &mut Context<'_>,
-) -> Poll<Option<T>> {
-    let mut state = shared.borrow_mut();
-    let item = state.take();
-    if item.is_none() && state.closed {
-        // Every waiter was woken by `close`: nothing to pass on.
-        state.getters.leave(key, false);
-        return Poll::Ready(None);
-    }
-    state.getters.wait_turn(key, item, cx.waker()).map(Some)
-}
-
 /// The stream of the items; it ends once the queue is closed and drained.
 impl<T, S: Store<T>> Stream for Queue<T, S> {
     type Item = T;
@@ -605,222 +579,6 @@ impl<T, S: Store<T>> fmt::Debug for Queue<T, S> {
             .field("getters", &state.getters.len())
             .field("putters", &state.putters.len())
             .field("closed", &state.closed)
-            .finish()
-    }
-}
-
-/// The future of [`Queue::put`]. Dropping it before it finishes leaves the line and drops
-/// the item; a wake-up it had received passes to the next putter.
-///
-/// ```
-/// greenery::run(async {
-///     let q = greenery::queue::Queue::new();
-///     let put: greenery::queue::Put<u8> = q.put(1);
-///     put.await.unwrap();
-///     assert_eq!(q.len(), 1);
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Put<T, S = Fifo<T>> {
-    shared: Shared<T, S>,
-    item: Option<T>,
-    key: Option<Key>,
-}
-
-impl<T, S> Unpin for Put<T, S> {}
-
-impl<T, S: Store<T>> Future for Put<T, S> {
-    type Output = Result<(), Closed<T>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        if state.closed {
-            // Every putter was woken by `close`: nothing to pass on.
-            if let Some(key) = this.key.take() {
-                state.putters.remove(key);
-            }
-            let item = this.item.take().expect("Put polled after it finished");
-            return Poll::Ready(Err(Closed(item)));
-        }
-        if state.has_room() {
-            if let Some(key) = this.key {
-                if state.putters.is_notified(key)
-                    && state.getters.notified() > 0
-                    && !state.items.is_empty()
-                {
-                    // gevent's hand-out pass alternates: one putter, then one getter. A
-                    // getter woken for an item already there goes first.
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                state.putters.remove(key);
-                this.key = None;
-            }
-            let item = this.item.take().expect("Put polled after it finished");
-            state.commit(item);
-            return Poll::Ready(Ok(()));
-        }
-        state.putters.park(&mut this.key, cx.waker());
-        Poll::Pending
-    }
-}
-
-impl<T, S> Drop for Put<T, S> {
-    fn drop(&mut self) {
-        if self.key.is_some() {
-            // The slot it was woken for may still be free: pass the wake-up on.
-            self.shared.borrow_mut().putters.leave(&mut self.key, true);
-        }
-    }
-}
-
-impl<T, S> fmt::Debug for Put<T, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Put")
-            .field("waiting", &self.key.is_some())
-            .finish()
-    }
-}
-
-/// The future of [`Queue::get`]. Dropping it leaves the line; a wake-up it had received
-/// passes to the next getter.
-///
-/// ```
-/// greenery::run(async {
-///     let q = greenery::queue::Queue::new();
-///     q.put(1).await.unwrap();
-///     let get: greenery::queue::Get<u8> = q.get();
-///     assert_eq!(get.await, 1);
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Get<T, S = Fifo<T>> {
-    shared: Shared<T, S>,
-    key: Option<Key>,
-}
-
-impl<T, S> Unpin for Get<T, S> {}
-
-impl<T, S: Store<T>> Future for Get<T, S> {
-    type Output = T;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let this = &mut *self;
-        poll_get(&this.shared, &mut this.key, cx)
-    }
-}
-
-impl<T, S> Drop for Get<T, S> {
-    fn drop(&mut self) {
-        if self.key.is_some() {
-            self.shared.borrow_mut().getters.leave(&mut self.key, true);
-        }
-    }
-}
-
-impl<T, S> fmt::Debug for Get<T, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Get")
-            .field("waiting", &self.key.is_some())
-            .finish()
-    }
-}
-
-/// The future of [`Queue::next`]: `Some(item)`, or `None` once the queue is closed and
-/// drained. Dropping it leaves the line; a wake-up it had received passes to the next getter.
-///
-/// ```
-/// greenery::run(async {
-///     let q = greenery::queue::Queue::<u8>::new();
-///     q.close();
-///     let next: greenery::queue::Next<u8> = q.next();
-///     assert_eq!(next.await, None);
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Next<T, S = Fifo<T>> {
-    shared: Shared<T, S>,
-    key: Option<Key>,
-}
-
-impl<T, S> Unpin for Next<T, S> {}
-
-impl<T, S: Store<T>> Future for Next<T, S> {
-    type Output = Option<T>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = &mut *self;
-        poll_next(&this.shared, &mut this.key, cx)
-    }
-}
-
-impl<T, S> Drop for Next<T, S> {
-    fn drop(&mut self) {
-        if self.key.is_some() {
-            self.shared.borrow_mut().getters.leave(&mut self.key, true);
-        }
-    }
-}
-
-impl<T, S> fmt::Debug for Next<T, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Next")
-            .field("waiting", &self.key.is_some())
-            .finish()
-    }
-}
-
-/// The future of [`Queue::join`].
-///
-/// ```
-/// greenery::run(async {
-///     let q = greenery::queue::Queue::<u8>::new();
-///     let join: greenery::queue::QueueJoin<u8> = q.join();
-///     join.await;
-/// });
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct QueueJoin<T, S = Fifo<T>> {
-    shared: Shared<T, S>,
-    key: Option<Key>,
-}
-
-impl<T, S> Unpin for QueueJoin<T, S> {}
-
-impl<T, S> Future for QueueJoin<T, S> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        let woken = this.key.is_some_and(|key| state.joiners.is_notified(key));
-        if woken || state.unfinished == 0 {
-            if let Some(key) = this.key.take() {
-                state.joiners.remove(key);
-            }
-            return Poll::Ready(());
-        }
-        match this.key {
-            Some(key) => state.joiners.set_waker(key, cx.waker()),
-            None => this.key = Some(state.joiners.push(Some(cx.waker().clone()), ())),
-        }
-        Poll::Pending
-    }
-}
-
-impl<T, S> Drop for QueueJoin<T, S> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.shared.borrow_mut().joiners.remove(key);
-        }
-    }
-}
-
-impl<T, S> fmt::Debug for QueueJoin<T, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QueueJoin")
-            .field("waiting", &self.key.is_some())
             .finish()
     }
 }
