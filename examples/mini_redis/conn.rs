@@ -2,8 +2,9 @@
 //! (pipelining), write the replies with one `write_all`; with bounded memory.
 //!
 //! * The input buffer holds the request being received (its arguments are ranges into it).
-//!   It grows by doubling as bytes arrive, never past what the request is known to need or
-//!   the query buffer limit, and is given back once a large request is done.
+//!   Its allocation grows by doubling, but only the part about to be read into is touched,
+//!   so the memory in use follows the bytes received; it is given back once a large
+//!   request is done.
 //! * A request bigger than the query buffer limit (`--client-query-buffer-limit`, 1 GB by
 //!   default, as Redis's `client-query-buffer-limit`) closes the connection.
 //! * Replies are flushed as soon as [`OUTPUT_LIMIT`] bytes are pending, and writing waits
@@ -31,6 +32,8 @@ use crate::Shared;
 pub const OUTPUT_LIMIT: usize = 64 * 1024;
 /// Room for one read.
 const READ_CHUNK: usize = 16 * 1024;
+/// Room for one read into a large bulk string whose length is known.
+const BULK_READ: usize = 1 << 20;
 /// Buffers bigger than this are given back after the request that needed them.
 const KEEP: usize = 4 * READ_CHUNK;
 
@@ -43,6 +46,8 @@ pub const QUERY_BUFFER_LIMIT_ERROR: &str =
 /// The bytes read from a connection and not yet parsed: `buf[start..end]`, starting with
 /// the request being received.
 struct Input {
+    /// Its length is the part of the allocation written so far (bytes read, or zeros
+    /// for the next read); the rest of the capacity is untouched, so not resident.
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -72,10 +77,10 @@ impl Input {
         }
     }
 
-    /// Free space for the next read: moves pending bytes to the front, or grows the buffer
-    /// when the request being received fills it. It doubles, but not past `known_len` (how
-    /// long the request is known to be) when that is more than a read away, nor past the
-    /// limit: the memory is never more than twice what the client sent.
+    /// Free space for the next read: moves pending bytes to the front, or makes room after
+    /// them when the request being received fills the buffer: the next [`READ_CHUNK`], or
+    /// up to [`BULK_READ`] of a bulk string known to end at `known_len`. The allocation
+    /// doubles (up to the limit) but only that room is zero-filled.
     fn spare(&mut self, known_len: usize) -> &mut [u8] {
         if self.buf.len() - self.end < READ_CHUNK / 4 {
             if self.start > 0 {
@@ -84,14 +89,15 @@ impl Input {
                 self.start = 0;
             }
             if self.buf.len() - self.end < READ_CHUNK / 4 {
-                let needed = match known_len {
-                    0 => usize::MAX,
-                    known => known.max(self.end + READ_CHUNK),
-                };
-                let len = (self.buf.len() * 2)
-                    .min(needed)
-                    .min(self.limit.saturating_add(READ_CHUNK))
-                    .max(self.end + READ_CHUNK / 4);
+                let most = self.limit.saturating_add(READ_CHUNK);
+                let room = known_len
+                    .saturating_sub(self.end)
+                    .clamp(READ_CHUNK, BULK_READ);
+                let len = (self.end + room).min(most);
+                if len > self.buf.capacity() {
+                    let capacity = (2 * self.buf.capacity()).clamp(len, most.max(len));
+                    self.buf.reserve_exact(capacity - self.buf.len());
+                }
                 self.buf.resize(len, 0);
             }
         }
@@ -101,7 +107,7 @@ impl Input {
     /// Gives back a large buffer once most of it is no longer needed.
     fn shrink(&mut self) {
         let pending = self.end - self.start;
-        if self.buf.len() > KEEP && pending < self.buf.len() / 4 {
+        if self.buf.capacity() > KEEP && pending < self.buf.capacity() / 4 {
             let mut buf = vec![0; (2 * pending).max(READ_CHUNK)];
             buf[..pending].copy_from_slice(self.pending());
             self.buf = buf;
