@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # mini_redis (examples/mini_redis/) against the real redis-server, same machine, same run:
 #  bench  redis-benchmark's default tests, `redis-benchmark -q -n 100000 -c 50` plus any
-#         arguments given (`-P 16`, `-t ping,set,get`, ...): requests/s and the ratio;
+#         arguments given (`-P 16`, `-t ping,set,get`, ...): requests/s and the ratio, and
+#         each server's CPU time over the whole run (steadier than requests/s on a
+#         shared machine);
 #  slow   issue 12's slow request: 1, then 4 clients each sending a 4.2 MB request of
 #         600,000 arguments at 1.4 KB/ms while another client PINGs: server CPU over the
 #         run (/proc/PID/stat) and PING latency (benches/soak/slow_request.py);
@@ -36,6 +38,10 @@ done
 mini_port=$(sed -n 's/^mini_redis listening on .*:\([0-9]*\)$/\1/p' "$out")
 echo "redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
+cpu_seconds() { # pid -> utime + stime, from /proc
+  awk -v tck="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / tck }' "/proc/$1/stat"
+}
+
 bench() { # port [args] -> "TEST<TAB>requests/s" lines, in the order redis-benchmark runs them
   redis-benchmark -h 127.0.0.1 -p "$1" -q -n 100000 -c 50 "${@:2}" 2>/dev/null \
     | tr '\r' '\n' | sed -n 's/^\(.*\): \([0-9.]*\) requests per second.*/\1\t\2/p'
@@ -44,12 +50,18 @@ bench() { # port [args] -> "TEST<TAB>requests/s" lines, in the order redis-bench
 for stage in $stages; do
   case $stage in
   bench)
+    redis_cpu=$(cpu_seconds $redis_pid)
     redis=$(bench "$redis_port" "$@")
+    redis_cpu=$(echo "$(cpu_seconds $redis_pid) - $redis_cpu" | bc)
+    mini_cpu=$(cpu_seconds $mini_pid)
     mini=$(bench "$mini_port" "$@")
+    mini_cpu=$(echo "$(cpu_seconds $mini_pid) - $mini_cpu" | bc)
     printf '\n%-36s %12s %12s %7s\n' test redis-server mini_redis ratio
     paste <(echo "$redis") <(echo "$mini") | awk -F'\t' '{
       if ($1 != $3) { print "mismatched tests: " $1 " / " $3; next }
       printf "%-36s %12.0f %12.0f %6.2fx\n", $1, $2, $4, $4 / $2 }'
+    printf '%-36s %12s %12s %6.2fx\n' "server CPU over the run (s)" "$redis_cpu" "$mini_cpu" \
+      "$(echo "$mini_cpu / $redis_cpu" | bc -l)"
     ;;
   slow)
     echo
