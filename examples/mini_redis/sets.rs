@@ -44,7 +44,9 @@ impl Set {
         let member = self.members.swap_remove(i);
         self.index.remove(&member);
         if let Some(moved) = self.members.get(i) {
-            self.index.insert(moved.clone(), i);
+            if let Some(slot) = self.index.get_mut(moved) {
+                *slot = i; // the last member moved into the hole
+            }
         }
         Some(member)
     }

@@ -526,3 +526,32 @@ fn buffers_shrink_after_a_large_request() {
     let grown = server.rss_kib().saturating_sub(before);
     assert!(grown < 8 * 1024, "the server kept {grown} KiB");
 }
+
+/// `SPOP` takes random members, each exactly once, until the set (and its key) is gone.
+#[test]
+fn random_pops_take_every_member_once() {
+    let server = Server::start(&[]);
+    let mut c = server.connect();
+    let members: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
+    let mut sadd = vec!["SADD", "s"];
+    sadd.extend(members.iter().map(String::as_str));
+    assert_eq!(c.call(&sadd), Int(200));
+    let mut popped: Vec<String> = (0..150)
+        .map(|_| match c.call(&["SPOP", "s"]) {
+            Bulk(Some(member)) => String::from_utf8(member).unwrap(),
+            other => panic!("SPOP replied {other:?}"),
+        })
+        .collect();
+    assert_eq!(c.call(&["SCARD", "s"]), Int(50));
+    let Array(rest) = c.call(&["SPOP", "s", "100"]) else {
+        panic!("SPOP with a count replies an array");
+    };
+    popped.extend(rest.into_iter().map(|reply| match reply {
+        Bulk(Some(member)) => String::from_utf8(member).unwrap(),
+        other => panic!("SPOP replied {other:?}"),
+    }));
+    popped.sort_by_key(|m| m[1..].parse::<u32>().unwrap());
+    assert_eq!(popped, members);
+    assert_eq!(c.call(&["EXISTS", "s"]), Int(0));
+    assert_eq!(c.call(&["SPOP", "s"]), Bulk(None));
+}
