@@ -1,21 +1,32 @@
 //! `examples/mini_redis` as a black box: the example binary on 127.0.0.1 port 0, driven by a
-//! raw RESP client (always) and by the real `redis-cli` and `redis-benchmark` (when they are
-//! installed; otherwise that test prints a notice and passes).
+//! raw RESP client (always) and by the real `redis-cli`, `redis-benchmark` and
+//! `redis-server` (when they are installed; otherwise those tests print a notice and pass).
+//! `parser.rs` drives the example's request parser directly, counting its work.
 
+mod parser;
+mod replies;
+mod tools;
+
+#[allow(dead_code)] // the test uses the parser, not the reply encoders
+#[path = "../../examples/mini_redis/resp.rs"]
+mod resp;
+
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The example binary, running; killed on drop.
+/// A server process, running; killed on drop.
 struct Server {
     child: Child,
     addr: SocketAddr,
 }
 
 impl Server {
-    fn start() -> Server {
+    /// The example binary, with extra command-line arguments.
+    fn start(args: &[&str]) -> Server {
         // target/<profile>/deps/mini_redis-<hash> -> target/<profile>/examples/mini_redis
         let exe = std::env::current_exe().expect("test binary path");
         let binary = exe
@@ -25,6 +36,7 @@ impl Server {
             .expect("target profile dir");
         let mut child = Command::new(&binary)
             .args(["--addr", "127.0.0.1:0"])
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
@@ -39,6 +51,31 @@ impl Server {
             .parse()
             .unwrap();
         Server { child, addr }
+    }
+
+    /// A real `redis-server` without persistence, if one is installed.
+    fn start_redis_server() -> Option<Server> {
+        let binary = redis_tool("redis-server")?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let child = Command::new(binary)
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--logfile", "/dev/null"])
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        };
+        for _ in 0..100 {
+            if TcpStream::connect(server.addr).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not start listening on {}", server.addr);
     }
 
     fn connect(&self) -> Client {
@@ -143,6 +180,49 @@ impl Client {
         }
     }
 
+    /// One reply, exactly as the server sent it.
+    fn raw_reply(&mut self) -> Vec<u8> {
+        let mut reply = Vec::new();
+        self.reader.read_until(b'\n', &mut reply).unwrap();
+        assert!(reply.ends_with(b"\r\n"), "truncated reply {reply:?}");
+        let kind = reply[0];
+        let len: i64 = match kind {
+            b'$' | b'*' => std::str::from_utf8(&reply[1..reply.len() - 2])
+                .unwrap()
+                .parse()
+                .unwrap(),
+            _ => 0,
+        };
+        match kind {
+            b'$' if len >= 0 => {
+                let mut data = vec![0; len as usize + 2];
+                self.reader.read_exact(&mut data).unwrap();
+                reply.extend(data);
+            }
+            b'*' => {
+                for _ in 0..len {
+                    let element = self.raw_reply();
+                    reply.extend(element);
+                }
+            }
+            _ => {}
+        }
+        reply
+    }
+
+    /// The server's `INFO stats` counters.
+    fn stats(&mut self) -> HashMap<String, u64> {
+        let Bulk(Some(text)) = self.call(&["INFO", "stats"]) else {
+            panic!("INFO did not reply a bulk string");
+        };
+        String::from_utf8(text)
+            .unwrap()
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.to_owned(), value.parse().unwrap()))
+            .collect()
+    }
+
     /// Asserts the server closed the connection cleanly (end of stream, not a reset).
     fn assert_closed(&mut self) {
         let mut rest = Vec::new();
@@ -157,7 +237,7 @@ fn is_error(reply: &Reply, prefix: &str) -> bool {
 
 #[test]
 fn every_command_over_raw_resp() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let mut c = server.connect();
     assert_eq!(c.call(&["PING"]), Simple("PONG".into()));
     assert_eq!(c.call(&["ping", "hello"]), bulk("hello"));
@@ -258,7 +338,7 @@ fn every_command_over_raw_resp() {
 
 #[test]
 fn pipelined_requests_are_answered_in_order() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let mut c = server.connect();
     let mut batch = Vec::new();
     for i in 0..2000 {
@@ -281,7 +361,7 @@ fn pipelined_requests_are_answered_in_order() {
 
 #[test]
 fn malformed_frames_get_a_protocol_error_and_a_clean_close() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     for (bad, error) in [
         (
             &b"*abc\r\n"[..],
@@ -323,7 +403,7 @@ fn malformed_frames_get_a_protocol_error_and_a_clean_close() {
 
 #[test]
 fn a_truncated_frame_at_end_of_stream_gets_an_error() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let mut c = server.connect();
     c.send_raw(b"*2\r\n$4\r\nECHO\r\n$5\r\nhel");
     c.stream.shutdown(Shutdown::Write).unwrap();
@@ -338,7 +418,7 @@ fn a_truncated_frame_at_end_of_stream_gets_an_error() {
 /// server buffer the replies: the server stops reading from it and keeps serving others.
 #[test]
 fn a_client_that_never_reads_does_not_grow_the_server() {
-    let server = Server::start();
+    let server = Server::start(&[]);
     let mut setup = server.connect();
     let value = "x".repeat(1 << 20);
     assert_eq!(setup.call(&["SET", "big", &value]), ok());
@@ -370,61 +450,108 @@ fn redis_tool(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-#[test]
-fn works_with_the_real_redis_cli_and_redis_benchmark() {
-    let Some(cli) = redis_tool("redis-cli") else {
-        println!("notice: redis-cli not installed (Debian: redis-tools); skipping this test");
-        return;
-    };
-    let server = Server::start();
-    let port = server.addr.port().to_string();
-    let run = |args: &[&str]| -> String {
-        let output = Command::new(&cli)
-            .args(["-h", "127.0.0.1", "-p", &port])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "redis-cli {args:?}: {output:?}");
-        String::from_utf8(output.stdout).unwrap()
-    };
-    assert_eq!(run(&["PING"]), "PONG\n");
-    assert_eq!(run(&["SET", "greeting", "hello", "EX", "60"]), "OK\n");
-    assert_eq!(run(&["GET", "greeting"]), "hello\n");
-    assert_eq!(run(&["TTL", "greeting"]), "60\n");
-    assert_eq!(run(&["INCR", "counter"]), "1\n");
-    assert_eq!(run(&["MSET", "a", "1", "b", "2"]), "OK\n");
-    assert_eq!(run(&["MGET", "a", "missing", "b"]), "1\n\n2\n");
-    assert_eq!(run(&["EXISTS", "a", "b"]), "2\n");
-    assert_eq!(run(&["DEL", "a"]), "1\n");
-    assert_eq!(run(&["ECHO", "spaces and\ttabs"]), "spaces and\ttabs\n");
-    assert!(run(&["NOSUCH", "x"]).starts_with("ERR unknown command 'NOSUCH'"));
-
-    let Some(bench) = redis_tool("redis-benchmark") else {
-        println!("notice: redis-benchmark not installed; skipping its part");
-        return;
-    };
-    let output = Command::new(bench)
-        .args(["-h", "127.0.0.1", "-p", &port])
-        .args([
-            "-q",
-            "-n",
-            "2000",
-            "-c",
-            "5",
-            "-P",
-            "4",
-            "-t",
-            "ping,set,get",
-        ])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{output:?}");
-    let text = String::from_utf8_lossy(&output.stdout);
-    for test in ["PING_INLINE", "PING_MBULK", "SET", "GET"] {
-        assert!(
-            text.contains(&format!("{test}: ")) && text.contains("requests per second"),
-            "{test} missing in {text}"
-        );
+/// `EXISTS k k k ...` with `n` one-byte arguments (7 bytes each).
+fn exists_request(n: usize) -> Vec<u8> {
+    let mut request = format!("*{}\r\n$6\r\nEXISTS\r\n", n + 1).into_bytes();
+    for _ in 0..n {
+        request.extend(b"$1\r\nk\r\n");
     }
-    assert_eq!(run(&["PING"]), "PONG\n"); // still serving
+    request
+}
+
+/// A request arriving in many small reads is parsed as it comes, never from its start
+/// again: the server's parsers look at no more bytes than it received.
+#[test]
+fn a_request_arriving_slowly_is_parsed_once() {
+    let server = Server::start(&[]);
+    let mut c = server.connect();
+    c.stream.set_nodelay(true).unwrap();
+    let request = exists_request(100_000); // 700 KB
+    for chunk in request.chunks(5_000) {
+        c.send_raw(chunk);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(c.reply(), Int(0));
+    let stats = c.stats();
+    let (scanned, received) = (
+        stats["parser_scanned_bytes"],
+        stats["total_net_input_bytes"],
+    );
+    assert!(scanned > 0 && scanned <= received, "{stats:?}");
+}
+
+/// Redis's `client-query-buffer-limit`: a request longer than the limit closes the
+/// connection, even one made of small arguments; the client reads why first.
+#[test]
+fn a_request_over_the_query_buffer_limit_is_refused() {
+    let server = Server::start(&["--client-query-buffer-limit", "100kb"]);
+    let mut c = server.connect();
+    assert_eq!(
+        c.call(&["CONFIG", "GET", "client-query-buffer-limit"]),
+        Array(vec![bulk("client-query-buffer-limit"), bulk("102400")])
+    );
+    // Under the limit (91 KB), in one request and pipelined: served.
+    let under = exists_request(13_000);
+    c.send_raw(&[&under[..], &under].concat());
+    assert_eq!((c.reply(), c.reply()), (Int(0), Int(0)));
+
+    let limit_error = Error("ERR Closing client that reached max query buffer length".into());
+    // 140 KB of 7-byte arguments.
+    let mut c = server.connect();
+    c.send_raw(&exists_request(20_000));
+    assert_eq!(c.reply(), limit_error);
+    c.assert_closed();
+    // One bulk string declared longer than the limit: refused before its bytes arrive.
+    let mut c = server.connect();
+    c.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$200000\r\n");
+    assert_eq!(c.reply(), limit_error);
+    c.assert_closed();
+
+    let stats = server.connect().stats();
+    assert_eq!(stats["client_query_buffer_limit_disconnections"], 2);
+}
+
+/// After a large request and its reply, the server gives the buffers back: a 40 MB `ECHO`
+/// leaves the server's resident memory where it was.
+#[test]
+fn buffers_shrink_after_a_large_request() {
+    let server = Server::start(&[]);
+    let mut c = server.connect();
+    assert_eq!(c.call(&["PING"]), Simple("PONG".into()));
+    let before = server.rss_kib();
+    let value = "x".repeat(40 << 20);
+    assert_eq!(c.call(&["ECHO", &value]), bulk(&value));
+    drop(value);
+    assert_eq!(c.call(&["PING"]), Simple("PONG".into()));
+    let grown = server.rss_kib().saturating_sub(before);
+    assert!(grown < 8 * 1024, "the server kept {grown} KiB");
+}
+
+/// `SPOP` takes random members, each exactly once, until the set (and its key) is gone.
+#[test]
+fn random_pops_take_every_member_once() {
+    let server = Server::start(&[]);
+    let mut c = server.connect();
+    let members: Vec<String> = (0..200).map(|i| format!("m{i}")).collect();
+    let mut sadd = vec!["SADD", "s"];
+    sadd.extend(members.iter().map(String::as_str));
+    assert_eq!(c.call(&sadd), Int(200));
+    let mut popped: Vec<String> = (0..150)
+        .map(|_| match c.call(&["SPOP", "s"]) {
+            Bulk(Some(member)) => String::from_utf8(member).unwrap(),
+            other => panic!("SPOP replied {other:?}"),
+        })
+        .collect();
+    assert_eq!(c.call(&["SCARD", "s"]), Int(50));
+    let Array(rest) = c.call(&["SPOP", "s", "100"]) else {
+        panic!("SPOP with a count replies an array");
+    };
+    popped.extend(rest.into_iter().map(|reply| match reply {
+        Bulk(Some(member)) => String::from_utf8(member).unwrap(),
+        other => panic!("SPOP replied {other:?}"),
+    }));
+    popped.sort_by_key(|m| m[1..].parse::<u32>().unwrap());
+    assert_eq!(popped, members);
+    assert_eq!(c.call(&["EXISTS", "s"]), Int(0));
+    assert_eq!(c.call(&["SPOP", "s"]), Bulk(None));
 }
