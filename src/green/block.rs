@@ -112,6 +112,59 @@ pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
     }
 }
 
+/// Why [`park`] did not wait.
+#[cfg_attr(not(feature = "patch"), allow(dead_code))]
+pub(crate) enum Unparked {
+    /// Not in a green thread that can block (plain code, a greenlet driven from outside).
+    NotGreen,
+    /// The green thread unwinds a panic or a kill: it must not suspend now.
+    Unwinding,
+    /// The green thread was killed (before or while it waited).
+    Killed,
+}
+
+/// Waits for `future` like [`block_on`], for code that must never unwind: the libc hooks,
+/// whose `extern "C"` frames a kill cannot unwind through. A kill makes it return
+/// `Err(Killed)` (the caller reports an error to its caller, and the green thread unwinds at
+/// its next Rust-level blocking call); so does every later call while the kill is pending. A
+/// green thread that keeps calling it after its kill, without ever reaching such a call, is
+/// abandoned after [`PARK_AFTER_KILL`] calls rather than spinning.
+#[cfg_attr(not(feature = "patch"), allow(dead_code))]
+pub(crate) fn park<F: Future>(future: F) -> Result<F::Output, Unparked> {
+    if !switch::in_fiber() || switch::task_cx().is_null() {
+        return Err(Unparked::NotGreen);
+    }
+    if std::thread::panicking() {
+        return Err(Unparked::Unwinding);
+    }
+    let me = switch::current();
+    if me.dying.get() {
+        let calls = me.parks_after_kill.get() + 1;
+        me.parks_after_kill.set(calls);
+        if calls > PARK_AFTER_KILL {
+            // Its killer abandons it (see `Node::kill`): this suspension never returns.
+            let _ = switch::suspend(&me, Suspend::Block);
+        }
+        return Err(Unparked::Killed);
+    }
+    let mut future = pin!(future);
+    loop {
+        let cx = switch::task_cx();
+        // SAFETY: as in `try_block_on`: the context of the poll driving this fiber.
+        if let Poll::Ready(output) = future.as_mut().poll(unsafe { &mut *cx }) {
+            return Ok(output);
+        }
+        match switch::suspend(&me, Suspend::Block) {
+            Resume::Go(_) => {}
+            Resume::Kill => return Err(Unparked::Killed),
+        }
+    }
+}
+
+/// How many hooked calls a killed green thread may still make before it is abandoned.
+#[cfg_attr(not(feature = "patch"), allow(dead_code))]
+pub(crate) const PARK_AFTER_KILL: u32 = 1_000;
+
 /// Whether the code running now is a green thread (or a greenlet inside one) that may block.
 ///
 /// ```

@@ -117,6 +117,8 @@ mod switch;
 mod thread;
 
 pub use self::block::{block_on, idle, is_green, sleep, try_block_on, yield_now, NotGreen};
+#[cfg(feature = "patch")]
+pub(crate) use self::block::{park, Unparked};
 pub use self::greenlet::{getcurrent, Greenlet};
 pub use self::stack::DEFAULT_STACK_SIZE;
 pub use self::thread::{run, spawn, thread, try_run, Builder, GreenThread};

@@ -93,6 +93,8 @@ pub(crate) struct Node {
     pub(crate) yielder: Cell<*const Yielder>,
     /// Set while it is being killed: it may no longer switch or block.
     pub(crate) dying: Cell<bool>,
+    /// Hooked calls made since the kill (see `block::park`).
+    pub(crate) parks_after_kill: Cell<u32>,
     pub(crate) kind: Kind,
     /// What the stack-overflow report says while it runs.
     pub(crate) running: Cell<Running>,
@@ -113,6 +115,7 @@ impl Node {
             handles: Cell::new(0),
             yielder: Cell::new(std::ptr::null()),
             dying: Cell::new(false),
+            parks_after_kill: Cell::new(0),
             kind,
             running: Cell::new(Running::NONE),
             name: RefCell::new(None),

@@ -49,6 +49,15 @@
 
 pub mod thread;
 
+#[cfg(all(feature = "patch", target_os = "linux", target_env = "gnu"))]
+mod patch;
+#[cfg(all(feature = "patch", target_os = "linux", target_env = "gnu"))]
+pub use self::patch::{is_patched, patch_all};
+#[cfg(all(feature = "patch", not(all(target_os = "linux", target_env = "gnu"))))]
+compile_error!(
+    "greenery's `patch` feature interposes glibc's functions and needs Linux with glibc"
+);
+
 /// Cooperative sockets at `std::net`'s path: greenery's [`crate::net`] types.
 ///
 /// ```

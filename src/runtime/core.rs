@@ -53,6 +53,8 @@ pub(crate) struct Core {
     abort: RefCell<Option<Box<dyn Any + Send>>>,
     /// The `Rc` this core lives in, for the tasks it spawns itself (links).
     pub(super) this: Weak<Core>,
+    /// State that modules above the core keep per runtime (see [`Core::local`]).
+    locals: RefCell<Vec<Rc<dyn Any>>>,
 }
 
 impl Core {
@@ -83,6 +85,7 @@ impl Core {
             config,
             abort: RefCell::new(None),
             this: this.clone(),
+            locals: RefCell::new(Vec::new()),
         }))
     }
 
@@ -489,6 +492,26 @@ impl Core {
         let timers = std::mem::take(&mut *self.timers.borrow_mut());
         drop(timers);
         self.idle_waiters.borrow_mut().clear();
+        // Last: what lives in the locals may hold the runtime (IO registrations do).
+        let locals = std::mem::take(&mut *self.locals.borrow_mut());
+        drop(locals);
+    }
+
+    /// This runtime's one value of type `T`, made on first use and dropped when the runtime
+    /// shuts down: per-runtime state of the layers above the core (the libc hooks' fd
+    /// registrations), without the core knowing them.
+    #[cfg_attr(not(feature = "patch"), allow(dead_code))]
+    pub(crate) fn local<T: Default + 'static>(&self) -> Rc<T> {
+        let mut locals = self.locals.borrow_mut();
+        if let Some(found) = locals
+            .iter()
+            .find_map(|local| local.clone().downcast::<T>().ok())
+        {
+            return found;
+        }
+        let fresh = Rc::new(T::default());
+        locals.push(fresh.clone());
+        fresh
     }
 
     pub(crate) fn set_abort(&self, payload: Box<dyn Any + Send>) {

@@ -337,6 +337,23 @@ impl Registration {
         }
     }
 
+    /// Wakes every task parked on this source, in both directions: the source is about to be
+    /// closed, and each retries its operation (and meets the error) instead of waiting for an
+    /// event that will never come.
+    #[cfg_attr(not(feature = "patch"), allow(dead_code))]
+    pub(crate) fn wake_all(&self) {
+        let reactor = &self.core.reactor;
+        let waiters: Vec<Waker> = {
+            let mut sources = reactor.sources.borrow_mut();
+            let entry = &mut sources[self.key];
+            let mut waiters = std::mem::take(&mut entry.readers);
+            waiters.append(&mut entry.writers);
+            waiters
+        };
+        reactor.waiting.set(reactor.waiting.get() - waiters.len());
+        waiters.into_iter().for_each(Waker::wake);
+    }
+
     /// Removes `source` from the reactor (call before the source is closed).
     pub(crate) fn deregister(&self, source: &mut impl Source) -> io::Result<()> {
         self.core
