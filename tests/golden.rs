@@ -5,7 +5,8 @@
 //! its stdout line for line. The `.out` files are the reference outputs of
 //! `../shared/reference/` with only the adaptations each example's header names. A file that
 //! ends with the reference's `[exit status N]` line also pins the exit status; otherwise the
-//! example must exit successfully.
+//! example must exit successfully. `tests/golden/patch/` holds the examples that need the
+//! `patch` feature.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -21,8 +22,19 @@ fn examples_dir() -> PathBuf {
 
 #[test]
 fn examples_match_their_golden_output() {
-    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut names: Vec<String> = std::fs::read_dir(&golden)
+    check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"));
+}
+
+/// The examples that need the `patch` feature (built only with it).
+#[cfg(feature = "patch")]
+#[test]
+fn patched_examples_match_their_golden_output() {
+    check(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/patch"));
+}
+
+/// Runs the example of every `NAME.out` in `golden` and compares its output.
+fn check(golden: &Path) {
+    let mut names: Vec<String> = std::fs::read_dir(golden)
         .expect("tests/golden")
         .filter_map(|entry| {
             let path = entry.ok()?.path();

@@ -14,6 +14,10 @@ fn patched() {
     greenery::monkey::patch_all();
 }
 
+/// Tests that count the process's threads, and tests that may start one (a DNS lookup starts
+/// a blocking-pool thread), run one at a time.
+static THREADS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// OS threads of this process, from `/proc/self/status`.
 fn os_threads() -> usize {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -32,6 +36,9 @@ const MS: Duration = Duration::from_millis(1);
 
 #[test]
 fn thread_sleep_in_a_thousand_green_threads_overlaps_on_one_os_thread() {
+    let _alone = THREADS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     patched();
     let (elapsed, woke, threads_during) = green::run(|| {
         let threads_before = os_threads();
@@ -300,6 +307,9 @@ fn udp_recv_from_parks() {
 
 #[test]
 fn host_names_resolve_off_the_loop() {
+    let _alone = THREADS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     patched();
     green::run(|| {
         use std::net::ToSocketAddrs;
@@ -375,4 +385,22 @@ fn a_green_thread_killed_in_recv_or_sleep_unwinds() {
          both killed",
         libc::ECANCELED
     ));
+}
+
+/// A kill cannot unwind through a hook, so the hook reports `ECANCELED`; a loop that ignores
+/// those errors would call hooks for ever. After 1,000 such calls the green thread is
+/// abandoned (its stack leaked, reported) and the kill completes.
+#[test]
+fn a_killed_green_thread_that_ignores_its_errors_is_abandoned_not_spun() {
+    patched();
+    green::run(|| {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stubborn = green::spawn(move || {
+            for _ in listener.incoming().flatten() {} // ignores every accept error
+            unreachable!("incoming() never ends");
+        });
+        green::yield_now(); // it waits in accept
+        stubborn.kill(); // returns: after 1,000 canceled accepts it was abandoned
+        assert!(stubborn.join().unwrap_err().is_killed());
+    });
 }

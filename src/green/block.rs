@@ -131,13 +131,14 @@ pub(crate) enum Unparked {
 /// abandoned after [`PARK_AFTER_KILL`] calls rather than spinning.
 #[cfg_attr(not(feature = "patch"), allow(dead_code))]
 pub(crate) fn park<F: Future>(future: F) -> Result<F::Output, Unparked> {
-    if !switch::in_fiber() || switch::task_cx().is_null() {
+    if !switch::in_fiber() {
         return Err(Unparked::NotGreen);
     }
     if std::thread::panicking() {
         return Err(Unparked::Unwinding);
     }
     let me = switch::current();
+    // Before the context check: a kill may resume the fiber outside any poll.
     if me.dying.get() {
         let calls = me.parks_after_kill.get() + 1;
         me.parks_after_kill.set(calls);
@@ -146,6 +147,9 @@ pub(crate) fn park<F: Future>(future: F) -> Result<F::Output, Unparked> {
             let _ = switch::suspend(&me, Suspend::Block);
         }
         return Err(Unparked::Killed);
+    }
+    if switch::task_cx().is_null() {
+        return Err(Unparked::NotGreen);
     }
     let mut future = pin!(future);
     loop {

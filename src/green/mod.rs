@@ -121,4 +121,6 @@ pub use self::block::{block_on, idle, is_green, sleep, try_block_on, yield_now, 
 pub(crate) use self::block::{park, Unparked};
 pub use self::greenlet::{getcurrent, Greenlet};
 pub use self::stack::DEFAULT_STACK_SIZE;
+#[cfg(feature = "patch")]
+pub(crate) use self::switch::in_fiber;
 pub use self::thread::{run, spawn, thread, try_run, Builder, GreenThread};

@@ -279,8 +279,9 @@ impl Node {
             }
         }
         crate::runtime::core::report(format_args!(
-            "greenery: a green thread suspended again while it was being killed; its stack and \
-             what it owned are leaked"
+            "greenery: a killed green thread kept making blocking calls (it ignored their \
+             ECANCELED errors) instead of ending; it was abandoned: its stack and what it \
+             owned are leaked"
         ));
     }
 

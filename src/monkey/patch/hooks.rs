@@ -22,13 +22,14 @@ use libc::{c_char, c_int, c_uint, c_ulong, c_void, msghdr, nfds_t, pollfd, size_
 use super::fds::{self, errno, set_errno, OURS_NONBLOCKING, SOCKET, USER_NONBLOCKING};
 use super::real::libc_real as real;
 use super::{armed, wait};
-use crate::green::{is_green, Unparked};
+use crate::green::{in_fiber, Unparked};
 use crate::runtime::io::Direction;
 
-/// Whether a hook should act: armed, and called by a green thread that may block now.
+/// Whether a hook should act: armed, and called from a green thread's stack that is not
+/// unwinding (whether it may block now, or was killed, is `wait`'s to say).
 #[inline]
 fn green_call() -> bool {
-    armed() && is_green() && !std::thread::panicking()
+    armed() && in_fiber() && !std::thread::panicking()
 }
 
 // ----- sleeping ------------------------------------------------------------------------------
