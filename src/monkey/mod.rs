@@ -1,9 +1,15 @@
-//! gevent's `monkey.patch_all()`, made explicit: cooperative stand-ins at std's module paths.
+//! gevent's `monkey.patch_all()`, two ways.
 //!
 //! gevent patches Python's standard library at run time so that blocking code (`time.sleep`,
-//! `socket`, `threading.Thread`) cooperates with the hub without being rewritten. Rust cannot
-//! swap std's functions at run time, so greenery offers the replacements under the same
-//! module paths instead: porting blocking std code is *swap the `use` line, add `.await`*.
+//! `socket`, `threading.Thread`) cooperates with the hub without being rewritten. greenery
+//! offers:
+//!
+//! - **The real thing, for green threads** (feature `patch`, Linux with glibc): [`patch_all`]
+//!   makes unmodified blocking std code and sync crates park the calling green thread instead
+//!   of the OS thread, by interposing the libc functions they call. See [`patch`] for how, what
+//!   is covered and what is not.
+//! - **Cooperative stand-ins at std's module paths, for async code** (always available, this
+//!   page): porting blocking std code is *swap the `use` line, add `.await`*.
 //!
 //! ```
 //! // Before: use std::{thread, time::Duration};
@@ -30,8 +36,9 @@
 //! | `Read`/`Write` trait calls on sockets     | inherent `read`, `write_all`, … methods           | drop the trait import, add `.await` |
 //! | `set_read_timeout`/`set_write_timeout`    | wrap the call: [`crate::time::timeout`]`(d, s.read(buf)).await` | its `Elapsed` converts into an `io::Error` of kind `TimedOut` |
 //!
-//! What the shim does **not** cover, because it cannot: anything that calls into std or
-//! libc directly still blocks the one thread every task runs on.
+//! What the stand-ins do **not** cover, because they cannot: anything that calls into std or
+//! libc directly still blocks the one thread every task runs on (in green threads, the `patch`
+//! feature covers most of it).
 //!
 //! | still blocks the loop                     | instead |
 //! |-------------------------------------------|---------|
@@ -50,7 +57,7 @@
 pub mod thread;
 
 #[cfg(all(feature = "patch", target_os = "linux", target_env = "gnu"))]
-mod patch;
+pub mod patch;
 #[cfg(all(feature = "patch", target_os = "linux", target_env = "gnu"))]
 pub use self::patch::{is_patched, patch_all};
 #[cfg(all(feature = "patch", not(all(target_os = "linux", target_env = "gnu"))))]

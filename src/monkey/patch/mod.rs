@@ -66,12 +66,13 @@
 //! | `TcpListener::accept` (`accept4`), `accept` | yes | `patch.rs::std_net_echo_*` |
 //! | `TcpStream::connect` (`connect`), `connect_timeout` (`ioctl` + `connect` + `poll`) | yes | `patch.rs::connect_*` |
 //! | `Read`/`Write` on sockets (`recv`, `send`), `read`/`write`, `readv`/`writev`, `recvfrom`/`sendto`, `recvmsg`/`sendmsg`, `peek` | yes | `patch.rs::std_net_echo_*`, `udp_*` |
-//! | `set_nonblocking` (`ioctl FIONBIO`), `fcntl(F_GETFL/F_SETFL)`, `try_clone` (`F_DUPFD_CLOEXEC`), `dup`/`dup2`/`dup3`, `close` | bookkeeping | `patch.rs::user_nonblocking_*`, `fds_are_not_leaked` |
+//! | `set_nonblocking` (`ioctl FIONBIO`), `fcntl(F_GETFL/F_SETFL)`, `try_clone` (`F_DUPFD_CLOEXEC`), `dup`/`dup2`/`dup3`, `close` | bookkeeping | `patch.rs::user_nonblocking_*`; no fd leaked: `std_net_echo_*` |
 //! | `set_read_timeout`/`set_write_timeout` (`SO_RCVTIMEO`/`SO_SNDTIMEO`) | honoured | `patch.rs::read_timeout_*` |
-//! | `poll` (C libraries, `connect_timeout`) | yes | `patch.rs::connect_timeout_*`, `c_poll_*` |
+//! | `poll` (C libraries, `connect_timeout`) | yes | `patch.rs::connect_*`, `c_poll_*` |
 //! | `getaddrinfo` (`ToSocketAddrs` for host names) | yes: runs on the blocking pool | `patch.rs::host_names_resolve_off_the_loop` |
 //! | `_FORTIFY_SOURCE` variants `__read_chk`, `__recv_chk`, `__recvfrom_chk`, `__poll_chk` | yes | `patch.rs::fortified_*` |
-//! | sync crates on std sockets: `ureq`, the `redis` crate's sync client | yes | `patch_ureq.rs`, `patch_redis.rs` |
+//! | sync crates on std sockets: `ureq`, the `redis` crate's sync client | yes | `interop/tests/patch_ureq.rs`, `interop/tests/patch_redis.rs` |
+//! | a kill while parked in any of the above | the call fails with `ECANCELED`; the green thread unwinds at its next Rust-level blocking call | `patch.rs::a_green_thread_killed_in_recv_or_sleep_unwinds`, `a_killed_green_thread_that_ignores_its_errors_is_abandoned_not_spun` |
 //! | `std::sync::Mutex`/`Condvar`/`mpsc`, `thread::park`, `JoinHandle::join` (futex via `syscall`) | **no**: blocks the OS thread; with another green thread on the other side, a deadlock | use greenery's `sync`/`queue` types; the blocked-loop monitor names the culprit |
 //! | raw syscalls (`rustix`'s `linux_raw` backend, `libc::syscall`) | **no** | the crate's libc backend, or `spawn_blocking` |
 //! | glibc-internal calls (glibc's own resolver sockets, `system`, `posix_spawn` internals) | **no** | `greenery::process`, `spawn_blocking` |
@@ -80,9 +81,8 @@
 //! | `waitpid` (`Command::status`) | **no** | `greenery::process` |
 //! | a `cdylib` opened with `dlopen` | **no**: libc is earlier in the global scope | link it with `-Wl,-Bsymbolic-functions`, or load it before libc |
 //!
-//! What is not intercepted blocks the whole OS thread, silently. The blocked-loop monitor
-//! ([`Builder::monitor`](crate::Builder::monitor)) reports such a stall with the green thread
-//! that caused it.
+//! What is not intercepted blocks the whole OS thread, silently; the blocked-loop monitor
+//! reports such a stall with the task that caused it.
 //!
 //! # Limits
 //!
