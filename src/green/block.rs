@@ -80,7 +80,8 @@ pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
     if !switch::in_fiber() {
         return Err(NotGreen(()));
     }
-    let me = switch::current();
+    // SAFETY: on a fiber's stack (checked above), used only within this call.
+    let me = unsafe { switch::running_fiber() };
     let mut future = pin!(future);
     loop {
         if me.dying.get() && !std::thread::panicking() {
@@ -105,7 +106,7 @@ pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
                  (a destructor called a blocking function)"
             );
         }
-        match switch::suspend(&me, Suspend::Block) {
+        match switch::suspend(me, Suspend::Block) {
             Resume::Go(_) => {}
             Resume::Kill => switch::kill_unwind(),
         }
@@ -137,14 +138,15 @@ pub(crate) fn park<F: Future>(future: F) -> Result<F::Output, Unparked> {
     if std::thread::panicking() {
         return Err(Unparked::Unwinding);
     }
-    let me = switch::current();
+    // SAFETY: on a fiber's stack (checked above), used only within this call.
+    let me = unsafe { switch::running_fiber() };
     // Before the context check: a kill may resume the fiber outside any poll.
     if me.dying.get() {
         let calls = me.parks_after_kill.get() + 1;
         me.parks_after_kill.set(calls);
         if calls > PARK_AFTER_KILL {
             // Its killer abandons it (see `Node::kill`): this suspension never returns.
-            let _ = switch::suspend(&me, Suspend::Block);
+            let _ = switch::suspend(me, Suspend::Block);
         }
         return Err(Unparked::Killed);
     }
@@ -158,7 +160,7 @@ pub(crate) fn park<F: Future>(future: F) -> Result<F::Output, Unparked> {
         if let Poll::Ready(output) = future.as_mut().poll(unsafe { &mut *cx }) {
             return Ok(output);
         }
-        match switch::suspend(&me, Suspend::Block) {
+        match switch::suspend(me, Suspend::Block) {
             Resume::Go(_) => {}
             Resume::Kill => return Err(Unparked::Killed),
         }

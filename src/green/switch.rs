@@ -84,6 +84,18 @@ fn me_ptr() -> *const Node {
     }
 }
 
+/// The fiber running now, borrowed for as long as it runs: its node outlives every suspension
+/// of its own stack (dropping it kills the fiber, resuming it first).
+///
+/// # Safety
+/// Only call on a fiber's stack (`in_fiber()`), and do not keep the reference past the
+/// fiber's entry function.
+#[inline]
+pub(crate) unsafe fn running_fiber<'a>() -> &'a Node {
+    // SAFETY: forwarded from the caller: on a fiber's stack `current` is its live node.
+    unsafe { &*current_ptr() }
+}
+
 /// The greenlet running now: a fiber, or this thread's native root.
 pub(crate) fn current() -> Rc<Node> {
     let node = me_ptr();
