@@ -18,6 +18,9 @@ pub(super) const SOCKET: u8 = 2;
 pub(super) const USER_NONBLOCKING: u8 = 4;
 /// greenery set `O_NONBLOCK` in the kernel; the user still sees a blocking socket.
 pub(super) const OURS_NONBLOCKING: u8 = 8;
+/// A send or receive timeout may be set (`SO_RCVTIMEO`/`SO_SNDTIMEO`): look it up when
+/// parking. Without it, parking costs no `getsockopt`.
+pub(super) const TIMEOUTS: u8 = 16;
 
 const TABLE: usize = 1 << 16;
 
@@ -59,7 +62,18 @@ fn classify(fd: libc::c_int) -> u8 {
     } else {
         0
     };
-    KNOWN | SOCKET | user
+    // A socket made before the hooks saw it may carry timeouts already.
+    let timeouts = if socket_timeout(fd, true).is_some() || socket_timeout(fd, false).is_some() {
+        TIMEOUTS
+    } else {
+        0
+    };
+    KNOWN | SOCKET | user | timeouts
+}
+
+/// The user set a send or receive timeout on `fd` (`setsockopt`).
+pub(super) fn timeouts_set(fd: libc::c_int) {
+    set(fd, state(fd) | TIMEOUTS);
 }
 
 /// Records a fresh fd (from `socket`, `accept`): a socket, non-blocking if asked for.
@@ -125,8 +139,17 @@ pub(super) fn set_errno(value: libc::c_int) {
     unsafe { *libc::__errno_location() = value };
 }
 
-/// The timeout the user set on a socket for `direction` (`SO_RCVTIMEO` / `SO_SNDTIMEO`).
-pub(super) fn socket_timeout(fd: libc::c_int, read: bool) -> Option<std::time::Duration> {
+/// The timeout the user set on a socket for `direction` (`SO_RCVTIMEO` / `SO_SNDTIMEO`), if
+/// its state says one may be set.
+pub(super) fn timeout_of(fd: libc::c_int, read: bool) -> Option<std::time::Duration> {
+    if state(fd) & TIMEOUTS == 0 {
+        return None;
+    }
+    socket_timeout(fd, read)
+}
+
+/// The timeout set on a socket for `direction`, asked of the kernel.
+fn socket_timeout(fd: libc::c_int, read: bool) -> Option<std::time::Duration> {
     let option = if read {
         libc::SO_RCVTIMEO
     } else {

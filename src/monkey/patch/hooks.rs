@@ -185,7 +185,7 @@ fn transfer(
                 return done;
             }
             let deadline = *deadline.get_or_insert_with(|| {
-                fds::socket_timeout(fd, read).map(|timeout| crate::time::now() + timeout)
+                fds::timeout_of(fd, read).map(|timeout| crate::time::now() + timeout)
             });
             match wait::ready(fd, direction, deadline) {
                 Ok(true) => {}
@@ -206,7 +206,7 @@ fn transfer(
     }
     // Blocking mode emulated on a socket greenery made non-blocking.
     let events = if read { libc::POLLIN } else { libc::POLLOUT };
-    let timeout = fds::socket_timeout(fd, read);
+    let timeout = fds::timeout_of(fd, read);
     loop {
         let done = op();
         if done >= 0 || errno() != libc::EAGAIN {
@@ -458,7 +458,7 @@ pub unsafe extern "C" fn connect(fd: c_int, addr: *const sockaddr, len: socklen_
     if rc == 0 || errno() != libc::EINPROGRESS || fds::state(fd) & OURS_NONBLOCKING == 0 {
         return rc;
     }
-    let timeout = fds::socket_timeout(fd, false);
+    let timeout = fds::timeout_of(fd, false);
     if green {
         let deadline = timeout.map(|timeout| crate::time::now() + timeout);
         match wait::ready(fd, Direction::Write, deadline) {
@@ -525,6 +525,30 @@ pub unsafe extern "C" fn socket(domain: c_int, kind: c_int, protocol: c_int) -> 
     // SAFETY: no memory preconditions.
     let fd = unsafe { real::socket(domain, kind, protocol) };
     accepted(fd, kind)
+}
+
+/// `setsockopt`: passes through, noting on the fd that a timeout may now be set (so parking
+/// looks timeouts up only on sockets that may have one).
+///
+/// # Safety
+/// As libc's `setsockopt`.
+#[no_mangle]
+pub unsafe extern "C" fn setsockopt(
+    fd: c_int,
+    level: c_int,
+    name: c_int,
+    value: *const c_void,
+    len: socklen_t,
+) -> c_int {
+    // SAFETY: forwarded from the caller.
+    let rc = unsafe { real::setsockopt(fd, level, name, value, len) };
+    if rc == 0
+        && level == libc::SOL_SOCKET
+        && (name == libc::SO_RCVTIMEO || name == libc::SO_SNDTIMEO)
+    {
+        fds::timeouts_set(fd);
+    }
+    rc
 }
 
 // ----- poll ----------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ pub(super) mod libc_real {
         fn dup2(fd: c_int, to: c_int) -> c_int;
         fn dup3(fd: c_int, to: c_int, flags: c_int) -> c_int;
         fn close(fd: c_int) -> c_int;
+        fn setsockopt(fd: c_int, level: c_int, name: c_int, value: *const c_void, len: socklen_t) -> c_int;
         fn getaddrinfo(node: *const c_char, service: *const c_char, hints: *const addrinfo, res: *mut *mut addrinfo) -> c_int;
         fn __read_chk(fd: c_int, buf: *mut c_void, n: size_t, buflen: size_t) -> ssize_t;
         fn __recv_chk(fd: c_int, buf: *mut c_void, n: size_t, buflen: size_t, flags: c_int) -> ssize_t;
