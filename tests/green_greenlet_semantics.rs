@@ -1,130 +1,19 @@
 //! SEMANTICS rules 29-33 for the synchronous greenlet (`greenery::green::Greenlet`, whose
 //! `switch` is a plain call), ported from the reference examples `r30`..`r34` in
 //! `../shared/reference/semantics/`. Every scenario runs twice: on `main`'s own stack with no
-//! runtime, and inside a green thread; both must print the real output. Each test logs what the Python script
-//! prints and asserts the exact lines of its real output.
+//! runtime, and inside a green thread; both must print the real output. Each test logs what
+//! the Python script prints and asserts the exact lines of its real output.
 //!
 //! Python values are modelled by `Py` (its `Display` is Python's `repr`), and a call's
 //! positional and keyword arguments are packed into one value per switch by `call`, as rule
 //! 29 prescribes for a typed port. Adaptations of the expected text are named where they
 //! occur.
 
-use std::cell::RefCell;
-use std::fmt;
-use std::rc::Rc;
+mod greenlet_common;
 
 use greenery::green::{getcurrent, Greenlet};
 use greenery::greenlet::Error;
-
-#[derive(Clone, Debug, PartialEq)]
-enum Py {
-    None,
-    Int(i64),
-    Str(&'static str),
-    Tuple(Vec<Py>),
-    Dict(Vec<(&'static str, Py)>),
-}
-
-use Py::{Int, Str};
-
-impl fmt::Display for Py {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Py::None => f.write_str("None"),
-            Py::Int(i) => write!(f, "{i}"),
-            Py::Str(s) => write!(f, "'{s}'"),
-            Py::Tuple(items) if items.len() == 1 => write!(f, "({},)", items[0]),
-            Py::Tuple(items) => {
-                let items: Vec<String> = items.iter().map(ToString::to_string).collect();
-                write!(f, "({})", items.join(", "))
-            }
-            Py::Dict(items) => {
-                let items: Vec<String> = items.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
-                write!(f, "{{{}}}", items.join(", "))
-            }
-        }
-    }
-}
-
-/// Rule 29: what a receiver's `switch()` returns for `switch(*args, **kwargs)`.
-fn call(args: Vec<Py>, kwargs: Vec<(&'static str, Py)>) -> Py {
-    match (args.len(), kwargs.is_empty()) {
-        (1, true) => args.into_iter().next().unwrap(),
-        (_, true) => Py::Tuple(args),
-        (0, false) => Py::Dict(kwargs),
-        (_, false) => Py::Tuple(vec![Py::Tuple(args), Py::Dict(kwargs)]),
-    }
-}
-
-/// `run(*args, **kwargs)`'s view of a first switch's packed value.
-fn unpack(value: &Py) -> (Py, Py) {
-    match value {
-        Py::Tuple(parts) if parts.len() == 2 => match (&parts[0], &parts[1]) {
-            (Py::Tuple(args), Py::Dict(kwargs)) => {
-                (Py::Tuple(args.clone()), Py::Dict(kwargs.clone()))
-            }
-            _ => (value.clone(), Py::Dict(vec![])),
-        },
-        Py::Tuple(_) => (value.clone(), Py::Dict(vec![])),
-        Py::Dict(_) => (Py::Tuple(vec![]), value.clone()),
-        other => (Py::Tuple(vec![other.clone()]), Py::Dict(vec![])),
-    }
-}
-
-/// Python exception classes, as errors raised across greenlets.
-#[derive(Debug)]
-struct PyErr(&'static str, &'static str);
-
-impl fmt::Display for PyErr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}('{}')", self.0, self.1)
-    }
-}
-
-impl std::error::Error for PyErr {}
-
-fn raise(class: &'static str, message: &'static str) -> Error {
-    Error::raised(PyErr(class, message))
-}
-
-/// Python's `repr` of what a switch returned (or raised).
-fn repr(result: &Result<Py, Error>) -> String {
-    match result {
-        Ok(value) => value.to_string(),
-        Err(Error::Exit) => "GreenletExit()".to_string(),
-        Err(err) => err.to_string(),
-    }
-}
-
-fn py_bool(b: bool) -> &'static str {
-    if b {
-        "True"
-    } else {
-        "False"
-    }
-}
-
-#[derive(Clone, Default)]
-struct Log(Rc<RefCell<Vec<String>>>);
-
-impl Log {
-    fn push(&self, line: impl Into<String>) {
-        self.0.borrow_mut().push(line.into());
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.0.borrow().clone()
-    }
-}
-
-/// A `finally:` block: logs when dropped.
-struct Finally(Log, &'static str);
-
-impl Drop for Finally {
-    fn drop(&mut self) {
-        self.0.push(self.1);
-    }
-}
+use greenlet_common::*;
 
 /// Runs `f` once with no runtime and once inside a green thread, checking that both print the
 /// same lines (the log is cleared in between; the second run's lines stay for `expect`).
@@ -138,11 +27,6 @@ fn scenario(log: &Log, f: impl Fn() + Clone + 'static) {
         native,
         "a green thread printed other lines than main"
     );
-}
-
-fn expect(log: &Log, expected: &str) {
-    let expected: Vec<&str> = expected.lines().collect();
-    assert_eq!(log.lines(), expected);
 }
 
 #[test]

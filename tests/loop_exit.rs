@@ -1,9 +1,12 @@
 //! SEMANTICS rules 14-15: a program that would block forever gets LoopExit instead of hanging;
 //! anything that may still wake it (a timer, a keep-alive guard) keeps it running.
 
+mod common;
+
 use std::task::Poll;
 use std::time::Duration;
 
+use common::mix::{self, for_each_mix, real, try_run_on};
 use greenery::task::Builder;
 use greenery::time::sleep;
 use greenery::{catch_loop_exit, spawn, try_run, yield_now, Task};
@@ -28,26 +31,28 @@ fn rule14_main_waiting_on_nothing_is_loop_exit() {
     assert_eq!(err.blocked().len(), 1);
 }
 
+/// Rule 14: LoopExit names every blocked task, green threads and async tasks alike.
 #[test]
 fn rule14_loop_exit_names_every_blocked_task() {
-    let err = try_run(async {
-        let _a = Builder::new()
-            .name("reader")
-            .spawn(std::future::pending::<()>());
-        let b = spawn(std::future::pending::<()>());
-        let _c = Builder::new().name("lazy").spawn_unstarted(async {});
-        b.await
-    })
-    .unwrap_err();
-    let names: Vec<String> = err.blocked().iter().map(ToString::to_string).collect();
-    assert_eq!(
-        names,
-        [
+    for_each_mix(
+        &[
             "main (waiting)",
             "task #1 'reader' (waiting)",
             "task #2 (waiting)",
-            "task #3 'lazy' (unstarted)"
-        ]
+            "task #3 'lazy' (unstarted)",
+        ],
+        |log| {
+            let err = try_run_on(&real(), async {
+                let _a = mix::spawn_named("reader", std::future::pending::<()>());
+                let b = mix::spawn(std::future::pending::<()>());
+                let _c = Builder::new().name("lazy").spawn_unstarted(async {});
+                b.await
+            })
+            .unwrap_err();
+            for task in err.blocked() {
+                log.push(task.to_string());
+            }
+        },
     );
 }
 
@@ -102,16 +107,19 @@ fn joining_a_task_that_never_starts_is_loop_exit() {
     assert!(err.to_string().contains("(unstarted)"));
 }
 
+/// Rule 15: a pending timer keeps the program alive, whoever waits on it.
 #[test]
 fn rule15_a_pending_timer_is_not_loop_exit() {
-    let out = try_run(async {
-        let h = spawn(async {
-            sleep(Duration::from_millis(20)).await;
-            "woke"
+    for_each_mix(&["woke"], |log| {
+        let out = try_run_on(&real(), async {
+            let h = mix::spawn(async {
+                sleep(Duration::from_millis(20)).await;
+                "woke"
+            });
+            h.await.unwrap()
         });
-        h.await.unwrap()
+        log.push(out.unwrap());
     });
-    assert_eq!(out, Ok("woke"));
 }
 
 #[test]

@@ -1,13 +1,16 @@
 //! SEMANTICS rules 1-7: the run queue, `yield_now`, timers, `idle`, join and joinall order.
-//! Each test ports the real gevent output of `../shared/reference/semantics/rNN_*.out`.
+//! Each test ports the real gevent output of `../shared/reference/semantics/rNN_*.out` and
+//! runs under every mix of green threads and async tasks (`common::mix`): the same trace each
+//! time.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{paused, Log};
+use common::mix::{for_each_mix, real, run_on, spawn};
+use common::paused;
 use greenery::time::sleep;
-use greenery::{joinall, spawn, yield_now};
+use greenery::{joinall, yield_now};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -15,71 +18,67 @@ const MS: Duration = Duration::from_millis(1);
 /// yields, and the spawner resumes after them.
 #[test]
 fn rule01_spawn_is_deferred() {
-    let log = Log::new();
-    greenery::run({
-        let log = log.clone();
-        async move {
-            let f = |name: &'static str| {
-                let log = log.clone();
-                async move { log.push(format!("run {name}")) }
-            };
-            let a = spawn(f("a"));
-            let _b = spawn(f("b"));
-            log.push(format!(
-                "after spawn: state = {} | finished = {}",
-                a.task().state(),
-                a.is_finished()
-            ));
-            let _c = spawn(f("c"));
-            log.push("main still running");
-            yield_now().await;
-            log.push("main resumed");
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
+    for_each_mix(
+        &[
             "after spawn: state = scheduled | finished = false",
             "main still running",
             "run a",
             "run b",
             "run c",
-            "main resumed"
-        ]
+            "main resumed",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&real(), async move {
+                let f = |name: &'static str| {
+                    let log = log.clone();
+                    async move { log.push(format!("run {name}")) }
+                };
+                let a = spawn(f("a"));
+                let _b = spawn(f("b"));
+                log.push(format!(
+                    "after spawn: state = {} | finished = {}",
+                    a.task().state(),
+                    a.is_finished()
+                ));
+                let _c = spawn(f("c"));
+                log.push("main still running");
+                yield_now().await;
+                log.push("main resumed");
+            });
+        },
     );
 }
 
 /// Rule 2 (r02): `yield_now` goes to the back of the FIFO; main is an ordinary member.
 #[test]
 fn rule02_yield_now_round_robin() {
-    let log = Log::new();
-    greenery::run({
-        let log = log.clone();
-        async move {
-            let worker = |name: &'static str| {
-                let log = log.clone();
-                async move {
-                    for i in 0..3 {
-                        log.push(format!("{name} {i}"));
-                        yield_now().await;
-                    }
-                }
-            };
-            let gs: Vec<_> = ["A", "B", "C"].map(|n| spawn(worker(n))).into();
-            for i in 0..2 {
-                log.push(format!("main {i}"));
-                yield_now().await;
-            }
-            joinall(gs).await;
-            log.push("done");
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
+    for_each_mix(
+        &[
             "main 0", "A 0", "B 0", "C 0", "main 1", "A 1", "B 1", "C 1", "A 2", "B 2", "C 2",
-            "done"
-        ]
+            "done",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&real(), async move {
+                let worker = |name: &'static str| {
+                    let log = log.clone();
+                    async move {
+                        for i in 0..3 {
+                            log.push(format!("{name} {i}"));
+                            yield_now().await;
+                        }
+                    }
+                };
+                let gs: Vec<_> = ["A", "B", "C"].map(|n| spawn(worker(n))).into();
+                for i in 0..2 {
+                    log.push(format!("main {i}"));
+                    yield_now().await;
+                }
+                joinall(gs).await;
+                log.push("done");
+            });
+        },
     );
 }
 
@@ -87,10 +86,9 @@ fn rule02_yield_now_round_robin() {
 /// before a sleeper whose timer is already due.
 #[test]
 fn rule03_run_queue_before_due_timers() {
-    let log = Log::new();
-    greenery::run({
+    for_each_mix(&["sleep(0) resumed", "sleep(0.01) resumed"], |log| {
         let log = log.clone();
-        async move {
+        run_on(&real(), async move {
             let sleeper = |d: Duration, name: &'static str| {
                 let log = log.clone();
                 async move {
@@ -99,13 +97,235 @@ fn rule03_run_queue_before_due_timers() {
                 }
             };
             let a = spawn(sleeper(10 * MS, "sleep(0.01)"));
-            yield_now().await; // a is now blocked in its sleep
-            std::thread::sleep(20 * MS); // blocking: a's timer is now due
+            yield_now().await;
+            std::thread::sleep(20 * MS); // blocking: a's timer is due
             let b = spawn(sleeper(Duration::ZERO, "sleep(0)"));
             joinall([a, b]).await;
-        }
+        });
     });
-    assert_eq!(log.take(), ["sleep(0) resumed", "sleep(0.01) resumed"]);
+}
+
+/// Rule 4 (r04): timers fire in deadline order; equal sleeps wake in start order; due timers
+/// fire before the wake-ups they cause.
+#[test]
+fn rule04_timer_order() {
+    for_each_mix(
+        &["s1 woke", "s2 woke", "s3 woke", "short woke", "long woke"],
+        |log| {
+            let log = log.clone();
+            run_on(&paused(), async move {
+                let sleeper = |name: &'static str, d: Duration| {
+                    let log = log.clone();
+                    async move {
+                        sleep(d).await;
+                        log.push(format!("{name} woke"));
+                    }
+                };
+                joinall(["s1", "s2", "s3"].map(|n| spawn(sleeper(n, 20 * MS)))).await;
+                joinall([
+                    spawn(sleeper("long", 30 * MS)),
+                    spawn(sleeper("short", 10 * MS)),
+                ])
+                .await;
+            });
+        },
+    );
+    for_each_mix(
+        &[
+            "main blocks now",
+            "A(0.01) woke",
+            "B(0.02) woke",
+            "joiner of A resumed",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&real(), async move {
+                let sleeper = |name: &'static str, d: Duration| {
+                    let log = log.clone();
+                    async move {
+                        sleep(d).await;
+                        log.push(format!("{name} woke"));
+                    }
+                };
+                let a = spawn(sleeper("A(0.01)", 10 * MS));
+                let b = spawn(sleeper("B(0.02)", 20 * MS));
+                let a_task = a.task();
+                let j = spawn({
+                    let log = log.clone();
+                    async move {
+                        a_task.join().await;
+                        log.push("joiner of A resumed");
+                    }
+                });
+                yield_now().await;
+                std::thread::sleep(50 * MS); // both timers become due
+                log.push("main blocks now");
+                joinall([a, b, j]).await;
+            });
+        },
+    );
+}
+
+/// Rule 5 (r05): `idle` resumes once the run queue is empty, before timers not yet due.
+#[test]
+fn rule05_idle() {
+    for_each_mix(
+        &[
+            "idler: idle()",
+            "yielder 0",
+            "yielder 1",
+            "yielder 2",
+            "idler resumed",
+            "timed woke",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&paused(), async move {
+                let l = log.clone();
+                let idler = spawn(async move {
+                    l.push("idler: idle()");
+                    greenery::idle().await;
+                    l.push("idler resumed");
+                });
+                let l = log.clone();
+                let yielder = spawn(async move {
+                    for i in 0..3 {
+                        l.push(format!("yielder {i}"));
+                        yield_now().await;
+                    }
+                });
+                let l = log.clone();
+                let timed = spawn(async move {
+                    sleep(10 * MS).await;
+                    l.push("timed woke");
+                });
+                joinall([idler, yielder, timed]).await;
+            });
+        },
+    );
+}
+
+/// Rule 6 (r07): joiners resume in join order after the target ends; joining a finished task
+/// does not yield.
+#[test]
+fn rule06_join_wake_order() {
+    for_each_mix(
+        &[
+            "main joining",
+            "target start",
+            "joiner 0 joining",
+            "joiner 1 joining",
+            "joiner 2 joining",
+            "target end",
+            "main resumed",
+            "joiner 0 resumed",
+            "joiner 1 resumed",
+            "joiner 2 resumed",
+            "join on finished task returned before late ran",
+            "late task ran",
+            "value T",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&paused(), async move {
+                let l = log.clone();
+                let t = spawn(async move {
+                    l.push("target start");
+                    sleep(10 * MS).await;
+                    l.push("target end");
+                    "T"
+                });
+                let target = t.task();
+                let js: Vec<_> = (0..3)
+                    .map(|i| {
+                        let (l, target) = (log.clone(), target.clone());
+                        spawn(async move {
+                            l.push(format!("joiner {i} joining"));
+                            target.join().await;
+                            l.push(format!("joiner {i} resumed"));
+                        })
+                    })
+                    .collect();
+                log.push("main joining");
+                target.join().await;
+                log.push("main resumed");
+                joinall(js).await;
+                let l = log.clone();
+                let _late = spawn(async move { l.push("late task ran") });
+                target.join().await;
+                log.push("join on finished task returned before late ran");
+                yield_now().await;
+                log.push(format!("value {}", t.await.unwrap()));
+            });
+        },
+    );
+}
+
+/// Rule 7 (r08): joinall returns finished-first (input order) then completion order; `wait`
+/// with a timeout or a count; `try_joinall` returns the first failure and kills nothing.
+#[test]
+fn rule07_joinall() {
+    std::panic::set_hook(Box::new(|_| {}));
+    for_each_mix(
+        &[
+            "y z x",
+            "wait 30ms: [1]",
+            "count 1: [1]",
+            "all: [1, 2, 0]",
+            "x y z",
+            "first failure: bad1",
+            "running: [true, true, false]",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&paused(), async move {
+                let w = |name: &'static str, d: u32| {
+                    spawn(async move {
+                        sleep(MS * d).await;
+                        name
+                    })
+                };
+                let names = |results: Vec<Result<&'static str, greenery::JoinError>>| {
+                    results
+                        .into_iter()
+                        .map(Result::unwrap)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                log.push(names(
+                    joinall(vec![w("x", 60), w("y", 20), w("z", 40)]).await,
+                ));
+                let gs = vec![w("x", 60), w("y", 20), w("z", 40)];
+                let tasks: Vec<_> = gs.iter().map(|g| g.task()).collect();
+                let done = greenery::wait(&tasks, Some(30 * MS), None).await;
+                log.push(format!("wait 30ms: {done:?}"));
+                let done = greenery::wait(&tasks, None, Some(1)).await;
+                log.push(format!("count 1: {done:?}"));
+                let done = greenery::wait(&tasks, None, None).await;
+                log.push(format!("all: {done:?}"));
+                log.push(names(joinall(gs).await));
+
+                // try_joinall: the first failure in completion order; the others go on.
+                let fail = |name: &'static str, d: u32| {
+                    spawn(async move {
+                        sleep(MS * d).await;
+                        if name.starts_with("bad") {
+                            std::panic::panic_any(name);
+                        }
+                        name
+                    })
+                };
+                let gs = vec![fail("ok", 60), fail("bad2", 40), fail("bad1", 20)];
+                let tasks: Vec<_> = gs.iter().map(|g| g.task()).collect();
+                let err = greenery::try_joinall(gs).await.unwrap_err();
+                let first = err.into_panic().downcast::<&str>().unwrap();
+                log.push(format!("first failure: {first}"));
+                let running: Vec<bool> = tasks.iter().map(|t| !t.is_finished()).collect();
+                log.push(format!("running: {running:?}"));
+                greenery::wait(&tasks, None, None).await;
+            });
+        },
+    );
 }
 
 /// Rule 3, second half: a task spinning on `yield_now` cannot keep a due timer from firing.
@@ -120,7 +340,7 @@ fn rule03_spinning_task_does_not_starve_timers() {
         .unwrap();
     let spins_after_due = rt.block_on(async {
         let flag = std::rc::Rc::new(std::cell::Cell::new(false));
-        let timed = spawn({
+        let timed = greenery::spawn({
             let flag = flag.clone();
             async move {
                 sleep(MS).await;
@@ -128,7 +348,7 @@ fn rule03_spinning_task_does_not_starve_timers() {
             }
         });
         yield_now().await; // the timer is armed
-        let spinner = spawn(async move {
+        let spinner = greenery::spawn(async move {
             let mut spins = 0u64;
             std::thread::sleep(2 * MS); // blocking: the timer is now due
             while !flag.get() {
@@ -147,234 +367,17 @@ fn rule03_spinning_task_does_not_starve_timers() {
     );
 }
 
-/// Rule 4 (r04): timers fire in deadline order; equal sleeps wake in start order; due timers
-/// fire before the wake-ups they cause.
-#[test]
-fn rule04_timer_order() {
-    let log = Log::new();
-    paused().block_on({
-        let log = log.clone();
-        async move {
-            let sleeper = |name: &'static str, d: Duration| {
-                let log = log.clone();
-                async move {
-                    sleep(d).await;
-                    log.push(format!("{name} woke"));
-                }
-            };
-            joinall(["s1", "s2", "s3"].map(|n| spawn(sleeper(n, 20 * MS)))).await;
-            joinall([
-                spawn(sleeper("long", 30 * MS)),
-                spawn(sleeper("short", 10 * MS)),
-            ])
-            .await;
-        }
-    });
-    assert_eq!(
-        log.take(),
-        ["s1 woke", "s2 woke", "s3 woke", "short woke", "long woke"]
-    );
-
-    // Both timers due in the same iteration (real time: main blocks the thread).
-    greenery::run({
-        let log = log.clone();
-        async move {
-            let sleeper = |name: &'static str, d: Duration| {
-                let log = log.clone();
-                async move {
-                    sleep(d).await;
-                    log.push(format!("{name} woke"));
-                }
-            };
-            let a = spawn(sleeper("A(0.01)", 10 * MS));
-            let b = spawn(sleeper("B(0.02)", 20 * MS));
-            let a_task = a.task();
-            let j = spawn({
-                let log = log.clone();
-                async move {
-                    a_task.join().await;
-                    log.push("joiner of A resumed");
-                }
-            });
-            yield_now().await; // everybody starts and blocks
-            std::thread::sleep(50 * MS); // blocking: both timers become due
-            log.push("main blocks now");
-            joinall([a, b, j]).await;
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
-            "main blocks now",
-            "A(0.01) woke",
-            "B(0.02) woke",
-            "joiner of A resumed"
-        ]
-    );
-}
-
-/// Rule 5 (r05): `idle` resumes once the run queue is empty, before timers not yet due.
-#[test]
-fn rule05_idle() {
-    let log = Log::new();
-    paused().block_on({
-        let log = log.clone();
-        async move {
-            let l = log.clone();
-            let idler = spawn(async move {
-                l.push("idler: idle()");
-                greenery::idle().await;
-                l.push("idler resumed");
-            });
-            let l = log.clone();
-            let yielder = spawn(async move {
-                for i in 0..3 {
-                    l.push(format!("yielder {i}"));
-                    yield_now().await;
-                }
-            });
-            let l = log.clone();
-            let timed = spawn(async move {
-                sleep(10 * MS).await;
-                l.push("timed woke");
-            });
-            joinall([idler, yielder, timed]).await;
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
-            "idler: idle()",
-            "yielder 0",
-            "yielder 1",
-            "yielder 2",
-            "idler resumed",
-            "timed woke"
-        ]
-    );
-}
-
-/// Rule 6 (r07): joiners resume in join order after the target ends; joining a finished task
-/// does not yield.
-#[test]
-fn rule06_join_wake_order() {
-    let log = Log::new();
-    paused().block_on({
-        let log = log.clone();
-        async move {
-            let l = log.clone();
-            let t = spawn(async move {
-                l.push("target start");
-                sleep(10 * MS).await;
-                l.push("target end");
-                "T"
-            });
-            let target = t.task();
-            let js: Vec<_> = (0..3)
-                .map(|i| {
-                    let (l, target) = (log.clone(), target.clone());
-                    spawn(async move {
-                        l.push(format!("joiner {i} joining"));
-                        target.join().await;
-                        l.push(format!("joiner {i} resumed"));
-                    })
-                })
-                .collect();
-            log.push("main joining");
-            target.join().await;
-            log.push("main resumed");
-            joinall(js).await;
-
-            let l = log.clone();
-            let _late = spawn(async move { l.push("late task ran") });
-            target.join().await;
-            log.push("join on finished task returned before late ran");
-            yield_now().await;
-            log.push(format!("value {}", t.await.unwrap()));
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
-            "main joining",
-            "target start",
-            "joiner 0 joining",
-            "joiner 1 joining",
-            "joiner 2 joining",
-            "target end",
-            "main resumed",
-            "joiner 0 resumed",
-            "joiner 1 resumed",
-            "joiner 2 resumed",
-            "join on finished task returned before late ran",
-            "late task ran",
-            "value T"
-        ]
-    );
-}
-
-/// Rule 7 (r08): joinall returns finished-first (input order) then completion order; `wait`
-/// with a timeout or a count; `try_joinall` returns the first failure and kills nothing.
-#[test]
-fn rule07_joinall() {
-    paused().block_on(async {
-        let w = |name: &'static str, d: u64| {
-            spawn(async move {
-                sleep(MS * d as u32).await;
-                name
-            })
-        };
-        let values = |results: Vec<Result<&'static str, greenery::JoinError>>| {
-            results.into_iter().map(Result::unwrap).collect::<Vec<_>>()
-        };
-        let gs = vec![w("x", 60), w("y", 20), w("z", 40)];
-        assert_eq!(values(joinall(gs).await), ["y", "z", "x"]);
-
-        let gs = vec![w("x", 60), w("y", 20), w("z", 40)];
-        let tasks: Vec<_> = gs.iter().map(|g| g.task()).collect();
-        let done = greenery::wait(&tasks, Some(30 * MS), None).await;
-        assert_eq!(done, [1], "timeout=0.03 -> y only");
-        let dead: Vec<bool> = tasks.iter().map(|t| t.is_finished()).collect();
-        assert_eq!(dead, [false, true, false]);
-        assert_eq!(greenery::wait(&tasks, None, Some(1)).await, [1], "count=1");
-        assert_eq!(greenery::wait(&tasks, None, None).await, [1, 2, 0]);
-        assert_eq!(
-            values(joinall(gs).await),
-            ["x", "y", "z"],
-            "all already finished -> input order"
-        );
-
-        let fail = |name: &'static str, d: u64| {
-            spawn(async move {
-                sleep(MS * d as u32).await;
-                if name.starts_with("bad") {
-                    std::panic::panic_any(name);
-                }
-                name
-            })
-        };
-        let gs = vec![fail("ok", 60), fail("bad2", 40), fail("bad1", 20)];
-        let tasks: Vec<_> = gs.iter().map(|g| g.task()).collect();
-        let err = greenery::try_joinall(gs).await.unwrap_err();
-        assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "bad1");
-        let running: Vec<bool> = tasks.iter().map(|t| !t.is_finished()).collect();
-        assert_eq!(running, [true, true, false], "the others keep running");
-        greenery::wait(&tasks, None, None).await;
-        assert!(tasks.iter().all(|t| t.is_finished()));
-    });
-}
-
 /// Two tasks finishing in the same loop iteration are returned by joinall in completion
 /// order, not input order.
 #[test]
 fn joinall_orders_simultaneous_completions_by_completion() {
     paused().block_on(async {
-        let late = spawn(async {
+        let late = greenery::spawn(async {
             sleep(10 * MS).await;
             yield_now().await;
             "second"
         });
-        let early = spawn(async {
+        let early = greenery::spawn(async {
             sleep(10 * MS).await;
             "first"
         });

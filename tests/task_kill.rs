@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::mix::{self, for_each_mix, run_on};
 use common::{paused, Finally, Log};
 use greenery::time::sleep;
 use std::future::Future;
@@ -22,80 +23,77 @@ fn sleeper(log: &Log, name: &'static str) -> impl std::future::Future<Output = (
 }
 
 /// Rule 11 (r12): kill drops the task at its await point; its destructors run before kill
-/// returns; an unstarted task never runs; killing a finished task does nothing.
+/// returns; an unstarted task never runs; killing a finished task does nothing. Under every
+/// mix of green threads and async tasks (a green thread unwinds where it waits).
 #[test]
 fn rule11_kill() {
-    let log = Log::new();
-    paused().block_on({
-        let log = log.clone();
-        async move {
-            let g = spawn(sleeper(&log, "g"));
-            yield_now().await;
-            g.kill();
-            log.push(format!("killed: finished = {}", g.is_finished()));
-            g.kill(); // no-op on a finished task
-            log.push(format!("state after kill: {}", g.task().state()));
-            assert!(g.await.unwrap_err().is_killed());
-
-            let n = spawn(sleeper(&log, "n"));
-            n.kill();
-            log.push(format!(
-                "killed before start: finished = {}",
-                n.is_finished()
-            ));
-            yield_now().await;
-            assert!(n.await.unwrap_err().is_killed());
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
+    for_each_mix(
+        &[
             "g sleeping",
             "g dropped",
             "killed: finished = true",
             "state after kill: killed",
             // n never ran: not even its first line.
-            "killed before start: finished = true"
-        ]
+            "killed before start: finished = true",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&paused(), async move {
+                let g = mix::spawn(sleeper(&log, "g"));
+                yield_now().await;
+                g.kill();
+                log.push(format!("killed: finished = {}", g.is_finished()));
+                g.kill(); // no-op on a finished task
+                log.push(format!("state after kill: {}", g.task().state()));
+                assert!(g.await.unwrap_err().is_killed());
+
+                let n = mix::spawn(sleeper(&log, "n"));
+                n.kill();
+                log.push(format!(
+                    "killed before start: finished = {}",
+                    n.is_finished()
+                ));
+                yield_now().await;
+                assert!(n.await.unwrap_err().is_killed());
+            });
+        },
     );
 }
 
 /// Rule 12 (r13): killing several tasks in order runs their destructors in that order
-/// (gevent's `killall`). Unlike gevent, a kill cannot be ignored: Rust has no way to refuse a
-/// drop.
+/// (gevent's `killall`), under every mix. Unlike gevent, a kill nothing catches cannot be
+/// ignored: Rust has no way to refuse a drop (see `catch_kill`).
 #[test]
 fn rule12_killall_in_order() {
-    let log = Log::new();
-    paused().block_on({
-        let log = log.clone();
-        async move {
-            let ws: Vec<_> = (0..3)
-                .map(|i| {
-                    let log = log.clone();
-                    spawn(async move {
-                        let _f = Finally(log, format!("killed {i}"));
-                        sleep(Duration::from_secs(10)).await;
-                    })
-                })
-                .collect();
-            yield_now().await;
-            ws.iter().for_each(|w| {
-                w.kill();
-            });
-            log.push(format!(
-                "all finished: {}",
-                ws.iter().all(|w| w.is_finished())
-            ));
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
+    for_each_mix(
+        &[
             "killed 0 dropped",
             "killed 1 dropped",
             "killed 2 dropped",
-            "all finished: true"
-        ]
+            "all finished: true",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&paused(), async move {
+                let ws: Vec<_> = (0..3)
+                    .map(|i| {
+                        let log = log.clone();
+                        mix::spawn(async move {
+                            let _f = Finally(log, format!("killed {i}"));
+                            sleep(Duration::from_secs(10)).await;
+                        })
+                    })
+                    .collect();
+                yield_now().await;
+                ws.iter().for_each(|w| {
+                    w.kill();
+                });
+                log.push(format!(
+                    "all finished: {}",
+                    ws.iter().all(|w| w.is_finished())
+                ));
+            });
+        },
     );
 }
 

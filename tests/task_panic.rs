@@ -1,7 +1,11 @@
 //! SEMANTICS rule 8: a panic in a task is caught at the task boundary, stored for the joiner,
 //! and does not disturb the runtime; the panic policies.
 
+mod common;
+
 use std::panic::{self, AssertUnwindSafe};
+
+use common::mix::{self, for_each_mix, real, run_on};
 
 use greenery::{spawn, yield_now, Builder, PanicPolicy};
 
@@ -9,26 +13,37 @@ fn quiet() {
     panic::set_hook(Box::new(|_| {}));
 }
 
+/// Rule 8: a panic is stored for the joiner (join itself returns normally), and an unobserved
+/// one is reported while the runtime goes on; green threads and async tasks alike.
 #[test]
 fn rule08_panic_is_delivered_to_the_joiner_and_the_runtime_goes_on() {
     quiet();
-    let after = greenery::run(async {
-        let bad = spawn(async {
-            yield_now().await;
-            panic!("division by zero");
-        });
-        let t = bad.task();
-        t.join().await; // join returns normally
-        assert_eq!(t.state(), greenery::task::TaskState::Panicked);
-        let err = bad.await.unwrap_err();
-        assert!(err.is_panic());
-        assert_eq!(err.to_string(), "task panicked: division by zero");
-        // Nobody joins this one: it is reported on stderr and the runtime keeps going.
-        spawn(async { panic!("nobody joins me") });
-        yield_now().await;
-        "still running"
-    });
-    assert_eq!(after, "still running");
+    for_each_mix(
+        &[
+            "join returned: panicked",
+            "joiner got: task panicked: division by zero",
+            "still running",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&real(), async move {
+                let bad = mix::spawn(async {
+                    yield_now().await;
+                    panic!("division by zero");
+                });
+                let t = bad.task();
+                t.join().await; // join returns normally
+                log.push(format!("join returned: {}", t.state()));
+                let err = bad.await.unwrap_err();
+                assert!(err.is_panic());
+                log.push(format!("joiner got: {err}"));
+                // Nobody joins this one: it is reported on stderr and the runtime goes on.
+                mix::spawn(async { panic!("nobody joins me") });
+                yield_now().await;
+                log.push("still running");
+            });
+        },
+    );
 }
 
 #[test]

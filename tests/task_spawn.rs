@@ -4,6 +4,7 @@ mod common;
 
 use std::task::Poll;
 
+use common::mix::{self, for_each_mix, real, run_on};
 use common::Log;
 use greenery::task::{Builder, TaskState};
 use greenery::{spawn, yield_now, Task};
@@ -98,36 +99,36 @@ fn dropping_the_handle_detaches_the_task() {
     assert_eq!(log.take(), ["detached task finished"]);
 }
 
+/// Rule 13 (where greenery differs): tasks alive when main returns are dropped in spawn
+/// order (green threads unwound), and ones that never started never run.
 #[test]
 fn tasks_alive_when_run_returns_are_dropped_in_spawn_order() {
-    let log = Log::new();
-    greenery::run({
-        let log = log.clone();
-        async move {
-            for name in ["first", "second"] {
-                let guard = common::Finally(log.clone(), name.to_string());
-                spawn(async move {
-                    let _guard = guard;
-                    std::future::pending::<()>().await;
-                });
-            }
-            yield_now().await;
-            let guard = common::Finally(log.clone(), "never started".to_string());
-            spawn(async move {
-                let _guard = guard;
-                unreachable!("spawned after main's last yield");
-            });
-            log.push("main ends");
-        }
-    });
-    assert_eq!(
-        log.take(),
-        [
+    for_each_mix(
+        &[
             "main ends",
             "first dropped",
             "second dropped",
-            "never started dropped"
-        ]
+            "never started dropped",
+        ],
+        |log| {
+            let log = log.clone();
+            run_on(&real(), async move {
+                for name in ["first", "second"] {
+                    let guard = common::Finally(log.clone(), name.to_string());
+                    mix::spawn(async move {
+                        let _guard = guard;
+                        std::future::pending::<()>().await;
+                    });
+                }
+                yield_now().await;
+                let guard = common::Finally(log.clone(), "never started".to_string());
+                mix::spawn(async move {
+                    let _guard = guard;
+                    unreachable!("spawned after main's last yield");
+                });
+                log.push("main ends");
+            });
+        },
     );
 }
 

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)] // Each test crate uses its own subset.
 
+pub mod mix;
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;

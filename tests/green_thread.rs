@@ -1,6 +1,8 @@
-//! Killing, panicking and dropping green threads: a kill unwinds the green stack where it
-//! waits (destructors run, innermost first, before `kill` returns), a panic ends the green
-//! thread with `JoinError::Panicked`, and a dropped runtime unwinds what is still suspended.
+//! Green threads as threads: a blocking call suspends only its caller; a kill unwinds the green
+//! stack where it waits (destructors run, innermost first, before `kill` returns), a panic
+//! ends the green thread with `JoinError::Panicked`, and a dropped runtime unwinds what is
+//! still suspended. (The scheduling rules under every mix of green and async tasks are in the
+//! rules' own tests: `scheduling_order.rs`, `task_kill.rs`, `loop_exit.rs`, ...)
 
 mod common;
 
@@ -9,8 +11,10 @@ use std::time::Duration;
 use common::{paused, Finally, Log};
 use greenery::green::{self, Greenlet};
 use greenery::task::TaskState;
+use greenery::time::sleep;
 
 const LONG: Duration = Duration::from_secs(3600);
+const MS: Duration = Duration::from_millis(1);
 
 /// Three frames deep, each with a guard, then a sleep.
 fn nested(log: &Log, depth: u32) {
@@ -292,4 +296,41 @@ fn green_run_kills_what_is_left_when_main_returns() {
     });
     assert_eq!(out, "main done");
     log.assert("left behind dropped");
+}
+
+#[test]
+fn a_green_thread_blocks_only_itself() {
+    // Written the green way: plain calls, no async.
+    let log = Log::new();
+    paused().block_on(green::thread({
+        let log = log.clone();
+        move || {
+            let l = log.clone();
+            let ticker = green::spawn(move || {
+                for i in 0..3 {
+                    l.push(format!("tick {i}"));
+                    green::sleep(10 * MS);
+                }
+            });
+            let l = log.clone();
+            let asynchronous = greenery::spawn(async move {
+                sleep(15 * MS).await;
+                l.push("async task woke");
+            });
+            log.push("main sleeps 25 ms");
+            green::sleep(25 * MS);
+            log.push("main woke");
+            ticker.join().unwrap();
+            green::block_on(asynchronous).unwrap();
+            assert_eq!(greenery::Task::current().state(), TaskState::Running);
+        }
+    }));
+    log.assert(
+        "main sleeps 25 ms
+         tick 0
+         tick 1
+         async task woke
+         tick 2
+         main woke",
+    );
 }
