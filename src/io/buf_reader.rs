@@ -347,20 +347,7 @@ impl<R: PollRead> BufReader<R> {
     pub async fn read_exact(&mut self, out: &mut [u8]) -> io::Result<()> {
         let mut filled = 0;
         self.wait(|buf, inner, cx| {
-            while filled < out.len() {
-                match ready!(buf.poll_read(cx, inner, &mut out[filled..])) {
-                    Ok(0) => {
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "failed to fill whole buffer",
-                        )))
-                    }
-                    Ok(n) => filled += n,
-                    Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                    Err(err) => return Poll::Ready(Err(err)),
-                }
-            }
-            Poll::Ready(Ok(()))
+            crate::net::io_util::poll_fill(out, &mut filled, |out| buf.poll_read(cx, inner, out))
         })
         .await
     }

@@ -10,23 +10,30 @@ pub(crate) async fn read_exact(
     mut poll_read: impl FnMut(&mut Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
 ) -> io::Result<()> {
     let mut filled = 0;
-    poll_fn(|cx| {
-        while filled < buf.len() {
-            match ready!(poll_read(cx, &mut buf[filled..])) {
-                Ok(0) => {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "failed to fill whole buffer",
-                    )))
-                }
-                Ok(n) => filled += n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => return Poll::Ready(Err(err)),
+    poll_fn(|cx| poll_fill(buf, &mut filled, |buf| poll_read(cx, buf))).await
+}
+
+/// One poll of `read_exact`: reads into `buf[*filled..]` until it is full (`filled` keeps the
+/// progress between polls); `UnexpectedEof` when the stream ends first.
+pub(crate) fn poll_fill(
+    buf: &mut [u8],
+    filled: &mut usize,
+    mut poll_read: impl FnMut(&mut [u8]) -> Poll<io::Result<usize>>,
+) -> Poll<io::Result<()>> {
+    while *filled < buf.len() {
+        match ready!(poll_read(&mut buf[*filled..])) {
+            Ok(0) => {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "failed to fill whole buffer",
+                )))
             }
+            Ok(n) => *filled += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Poll::Ready(Err(err)),
         }
-        Poll::Ready(Ok(()))
-    })
-    .await
+    }
+    Poll::Ready(Ok(()))
 }
 
 /// Reads until end of stream, appending to `buf`; returns how many bytes were added.
