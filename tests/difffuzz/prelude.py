@@ -1,0 +1,228 @@
+# The fixed part of every difffuzz batch run on the real gevent: the helpers the emitted programs
+# call (one per operation, each tracing its outcome) and the driver that runs the programs one
+# after another in this process. `python -u - SCALE < batch.py`.
+#
+# Time: greenery runs on a paused clock, so its timers fire at exact virtual instants (all
+# multiples of 5 ms). Here virtual instant v maps to the real time start + v * SCALE ms: a timer
+# armed at virtual now (R.vnow) for d ms gets the real delay start + (vnow + d) * SCALE - now,
+# so lateness does not accumulate along a chain of sleeps. A timer that wakes its greenlet moves
+# R.vnow to its deadline. R.late is the worst lateness seen (virtual ms); a run late by more
+# than a fraction of the 5 ms grid is not trusted, and the fuzzer runs it again, slower.
+import sys
+import time
+
+import gevent
+from gevent import GreenletExit, Timeout
+from gevent.event import Event
+from gevent.exceptions import LoopExit
+from gevent.lock import Semaphore
+from gevent.queue import Channel, Empty, Full, Queue
+
+
+class Run(object):
+    def __init__(self, scale):
+        self.scale = scale
+        self.lines = []
+        self.vnow = 0
+        self.late = 0.0
+        self.exiting = False
+        self.start = time.monotonic()
+
+    def log(self, line):
+        if not self.exiting:
+            self.lines.append(line)
+
+    def arm(self, d):
+        dl = self.vnow + d
+        return dl, max(self.start + dl * self.scale / 1000.0 - time.monotonic(), 1e-4)
+
+    def fired(self, dl):
+        real = self.start + dl * self.scale / 1000.0
+        self.late = max(self.late, (time.monotonic() - real) * 1000.0 / self.scale)
+        self.vnow = dl
+
+    # --- tasks -------------------------------------------------------------------------------
+
+    def task(self, t, body):
+        self.log(t + ' start')
+        try:
+            body()
+        except GreenletExit:
+            self.log(t + ' killed')
+            raise
+        except Exception as e:  # a bug of this prelude: make it visible in the trace
+            self.log('%s error %r' % (t, e))
+            return
+        self.log(t + ' end')
+
+    def main(self, body, G):
+        self.log('t0 start')
+        try:
+            body()
+            self.log('t0 end')
+        except LoopExit:
+            self.log('t0 loopexit')
+        # Rule 13: greenlets alive now are abandoned; kill them silently so that nothing of
+        # this program runs into the next one.
+        self.exiting = True
+        gevent.killall([g for g in G if g is not None])
+
+    def spawn(self, t, G, k, body):
+        G[k] = gevent.spawn(self.task, 't%d' % k, body)
+        self.log('%s spawn t%d' % (t, k))
+
+    def kill(self, t, G, k):
+        G[k].kill()
+        self.log('%s kill t%d' % (t, k))
+
+    def join(self, t, G, k, d=None):
+        g = G[k]
+        if d is None:
+            g.join()
+        else:
+            dl, real = self.arm(d)
+            g.join(real)
+            if not g.dead:
+                self.fired(dl)
+        if not g.dead:
+            how = 'timeout'
+        elif isinstance(g.value, GreenletExit):
+            how = 'killed'
+        else:
+            how = 'done'
+        self.log('%s join t%d %s' % (t, k, how))
+
+    def joinall(self, t, G, ks, d=None, n=None):
+        # Rule 7 without artifact A2 (greenery's documented choice, docs/scheduling.md): the
+        # greenlets already dead come first in the order given, and when they are enough
+        # joinall returns at once. gevent itself yields first, and orders a greenlet whose
+        # notification pass is in progress ahead of the others.
+        gs = [G[k] for k in ks]
+        need = n or len(gs)
+        done = [g for g in gs if g.dead][:need]
+        rest = [g for g in gs if not g.dead]
+        if len(done) < need:
+            if d is None:
+                done += gevent.joinall(rest, count=need - len(done))
+            else:
+                dl, real = self.arm(d)
+                done += gevent.joinall(rest, timeout=real, count=need - len(done))
+                if len(done) < need:
+                    self.fired(dl)
+        names = ['t%d' % ks[gs.index(g)] for g in done]
+        self.log('%s joinall -> %s' % (t, ' '.join(names)))
+
+    # --- time --------------------------------------------------------------------------------
+
+    def yield_(self, t):
+        gevent.sleep(0)
+        self.log(t + ' yielded')
+
+    def sleep(self, t, d):
+        dl, real = self.arm(d)
+        gevent.sleep(real)
+        self.fired(dl)
+        self.log('%s slept %d' % (t, d))
+
+    def within(self, t, d, body):
+        dl, real = self.arm(d)
+        timer = Timeout(real)
+        timer.start()
+        try:
+            body()
+        except Timeout as e:
+            if e is not timer:
+                raise
+            self.fired(dl)
+            self.log('%s timeout %d' % (t, d))
+        finally:
+            timer.cancel()
+
+    # --- events, queues, semaphores ----------------------------------------------------------
+
+    def set(self, t, E, i):
+        E[i].set()
+        self.log('%s set e%d' % (t, i))
+
+    def clear(self, t, E, i):
+        E[i].clear()
+        self.log('%s clear e%d' % (t, i))
+
+    def wait(self, t, E, i, d=None):
+        if d is None:
+            ok = E[i].wait()
+        else:
+            dl, real = self.arm(d)
+            ok = E[i].wait(real)
+            if not ok:
+                self.fired(dl)
+        self.log('%s wait e%d %s' % (t, i, 'true' if ok else 'false'))
+
+    def put(self, t, Q, i, v, d=None):
+        try:
+            if d is None:
+                Q[i].put(v)
+            else:
+                dl, real = self.arm(d)
+                try:
+                    Q[i].put(v, timeout=real)
+                except Full:
+                    self.fired(dl)
+                    raise
+            self.log('%s put q%d %d' % (t, i, v))
+        except Full:
+            self.log('%s put q%d %d full' % (t, i, v))
+
+    def put_nowait(self, t, Q, i, v):
+        try:
+            Q[i].put_nowait(v)
+            self.log('%s put q%d %d' % (t, i, v))
+        except Full:
+            self.log('%s put q%d %d full' % (t, i, v))
+
+    def get(self, t, Q, i, d=None):
+        try:
+            if d is None:
+                v = Q[i].get()
+            else:
+                dl, real = self.arm(d)
+                try:
+                    v = Q[i].get(timeout=real)
+                except Empty:
+                    self.fired(dl)
+                    raise
+            self.log('%s got q%d %d' % (t, i, v))
+        except Empty:
+            self.log('%s get q%d empty' % (t, i))
+
+    def get_nowait(self, t, Q, i):
+        try:
+            self.log('%s got q%d %d' % (t, i, Q[i].get_nowait()))
+        except Empty:
+            self.log('%s get q%d empty' % (t, i))
+
+    def acquire(self, t, S, i, d=None):
+        if d is None:
+            ok = S[i].acquire()
+        else:
+            dl, real = self.arm(d)
+            ok = S[i].acquire(timeout=real)
+            if not ok:
+                self.fired(dl)
+        self.log('%s %s s%d' % (t, 'acquired' if ok else 'acquire', i) + ('' if ok else ' timeout'))
+
+    def release(self, t, S, i):
+        S[i].release()
+        self.log('%s released s%d' % (t, i))
+
+
+def drive(programs, scale):
+    gevent.get_hub().exception_stream = sys.stderr
+    out = sys.stdout
+    for name, program in programs:
+        run = Run(scale)
+        program(run)
+        out.write('=== %s %.2f\n' % (name, run.late))
+        out.write(''.join(line + '\n' for line in run.lines))
+        out.flush()
+    out.write('=== end\n')
