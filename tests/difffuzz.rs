@@ -13,6 +13,7 @@ mod difffuzz {
     pub mod fuzz;
     pub mod generate;
     pub mod interp;
+    pub mod model;
     pub mod program;
     pub mod python;
 }
@@ -68,6 +69,23 @@ fn saved_cases() -> Vec<(String, Program, bool)> {
     cases
 }
 
+/// How many programs had operations left out, per hazard (docs/difffuzz.md).
+fn left_out_summary(prepared: &[fuzz::Prepared]) -> String {
+    let mut out = String::from("operations left out for open divergences:");
+    for hazard in difffuzz::interp::Hazard::ALL {
+        let programs = prepared
+            .iter()
+            .filter(|p| p.left_out.contains(&hazard))
+            .count();
+        let ops: usize = prepared
+            .iter()
+            .map(|p| p.left_out.iter().filter(|h| **h == hazard).count())
+            .sum();
+        out.push_str(&format!(" {} {ops} in {programs} programs;", hazard.name()));
+    }
+    out
+}
+
 fn fail_with(divergences: &[Divergence], minimized: Option<&Divergence>) -> ! {
     let mut msg = format!("{} program(s) diverge from gevent\n", divergences.len());
     for d in divergences.iter().take(3) {
@@ -97,11 +115,26 @@ fn tied_deadlines_are_moved_apart() {
     let text = "objects\nt0:\n  spawn t1\n  sleep 10\nt1:\n  sleep 10\n";
     let program = parse(text).unwrap();
     assert_eq!(difffuzz::interp::run(&program).ties, [2]);
-    let untied = fuzz::settle(program, &Avoid(Vec::new())).unwrap();
+    let untied = fuzz::settle(program, &Avoid(Vec::new())).unwrap().program;
     assert_eq!(
         untied.to_string(),
         "objects\nt0:\n  spawn t1\n  sleep 10\nt1:\n  sleep 15\n"
     );
+}
+
+/// greenery runs tasks in the order they were woken (checked by the interpreter's model of
+/// the run queue, which the hazards rely on).
+#[test]
+fn tasks_run_in_the_order_they_were_woken() {
+    for seed in 1..=1000 {
+        let program = generate(seed);
+        let outcome = difffuzz::interp::run(&program);
+        assert_eq!(
+            outcome.mismatches,
+            Vec::<String>::new(),
+            "seed {seed}\n{program}"
+        );
+    }
 }
 
 #[test]
@@ -111,18 +144,20 @@ fn random_programs_agree_with_gevent() {
     let first_seed = env_number("DIFFFUZZ_SEED", 1);
     let avoid = Avoid::from_env();
     let started = std::time::Instant::now();
-    let programs: Vec<Program> = (first_seed..first_seed + count)
+    let prepared: Vec<fuzz::Prepared> = (first_seed..first_seed + count)
         .filter_map(|seed| fuzz::prepare(seed, &avoid))
         .collect();
+    let programs: Vec<Program> = prepared.iter().map(|p| p.program.clone()).collect();
     let found = fuzz::compare(&py, &programs, jobs()).unwrap_or_else(|e| panic!("{e}"));
     let divergences = found.divergences;
     eprintln!(
-        "difffuzz: {} programs (seeds {first_seed}..{}), {} diverge, {} inconclusive (gevent's timers late), {:.1} s",
+        "difffuzz: {} programs (seeds {first_seed}..{}), {} diverge, {} inconclusive (gevent's timers late), {:.1} s\n{}",
         programs.len(),
         first_seed + count,
         divergences.len(),
         found.inconclusive.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        left_out_summary(&prepared)
     );
     assert!(
         found.inconclusive.len() * 10 <= programs.len(),
@@ -183,7 +218,7 @@ fn campaign() {
         let seeds: Vec<u64> = (seed..round_end).collect();
         let prepared: Vec<(u64, Program)> = seeds
             .iter()
-            .filter_map(|&s| fuzz::prepare(s, &avoid).map(|p| (s, p)))
+            .filter_map(|&s| fuzz::prepare(s, &avoid).map(|p| (s, p.program)))
             .collect();
         let programs: Vec<Program> = prepared.iter().map(|(_, p)| p.clone()).collect();
         let found = fuzz::compare(&py, &programs, jobs()).unwrap_or_else(|e| panic!("{e}"));

@@ -84,32 +84,40 @@ pub fn remove_ops(program: &mut Program, ids: &[usize]) {
     }
 }
 
+/// A program ready to run, and the operations left out of it for each hazard met.
+pub struct Prepared {
+    pub program: Program,
+    pub left_out: Vec<Hazard>,
+}
+
 /// Moves tied timers apart until no deadline ties, and removes the operations that meet an
 /// avoided hazard; `None` if that does not settle.
-pub fn settle(mut program: Program, avoid: &Avoid) -> Option<Program> {
+pub fn settle(mut program: Program, avoid: &Avoid) -> Option<Prepared> {
+    let mut left_out = Vec::new();
     for _ in 0..30 {
         let outcome = interp::run(&program);
         if !outcome.ties.is_empty() {
             bump(&mut program, &outcome.ties);
             continue;
         }
-        let met: Vec<usize> = outcome
+        let met: Vec<(Hazard, usize)> = outcome
             .hazards
-            .iter()
+            .into_iter()
             .filter(|(h, _)| avoid.0.contains(h))
-            .map(|(_, id)| *id)
             .collect();
         if met.is_empty() {
-            return Some(program);
+            return Some(Prepared { program, left_out });
         }
-        remove_ops(&mut program, &met);
+        let ids: Vec<usize> = met.iter().map(|(_, id)| *id).collect();
+        left_out.extend(met.iter().map(|(h, _)| *h));
+        remove_ops(&mut program, &ids);
         program.check().ok()?;
     }
     None
 }
 
 /// The program of `seed`, settled (see [`settle`]).
-pub fn prepare(seed: u64, avoid: &Avoid) -> Option<Program> {
+pub fn prepare(seed: u64, avoid: &Avoid) -> Option<Prepared> {
     settle(generate(seed), avoid)
 }
 
@@ -174,7 +182,17 @@ pub struct Comparison {
 /// was late or differs is run again at a slower pace, twice if need be (timing noise would go
 /// away there); only differences that a punctual gevent run shows are divergences.
 pub fn compare(python: &Path, programs: &[Program], jobs: usize) -> Result<Comparison, String> {
-    let greenery: Vec<Vec<String>> = programs.iter().map(|p| interp::run(p).trace).collect();
+    let mut greenery: Vec<Vec<String>> = Vec::new();
+    for program in programs {
+        let outcome = interp::run(program);
+        if !outcome.mismatches.is_empty() {
+            return Err(format!(
+                "the run-queue model disagrees with greenery: {:?}\n{program}",
+                outcome.mismatches
+            ));
+        }
+        greenery.push(outcome.trace);
+    }
     let mut todo: Vec<usize> = (0..programs.len()).collect();
     let mut result = Comparison::default();
     for scale in [1.0, SLOW, SLOW * SLOW] {

@@ -22,6 +22,7 @@ use greenery::sync::{Event, Semaphore};
 use greenery::task::TaskState;
 use greenery::{JoinHandle, Task};
 
+use super::model::{self, Traced};
 use super::program::{Op, Program, QueueKind};
 
 /// What a run produced.
@@ -33,6 +34,8 @@ pub struct Outcome {
     /// Operations that ran into a situation where greenery is known to differ from gevent
     /// (docs/difffuzz.md), with their ids.
     pub hazards: Vec<(Hazard, usize)>,
+    /// Polls the run-queue model did not expect (greenery's FIFO broken, or the model wrong).
+    pub mismatches: Vec<String>,
 }
 
 /// A situation where greenery's behaviour is known to differ from gevent's and that is not
@@ -49,9 +52,15 @@ pub enum Hazard {
     /// `get` on a Channel with a waiting putter: gevent's getter waits for the hand-out pass;
     /// greenery's takes the item at once.
     ChannelGetFromPutter,
-    /// A Channel hand-off while other tasks are runnable: gevent resumes the putter right
-    /// after the getter (one hand-out pass); greenery queues the putter behind them.
-    ChannelHandOff,
+    /// Waiters of one Event, Semaphore, Queue or Channel that gevent would serve in one
+    /// notification pass, back to back, but that greenery's run queue has apart (see
+    /// `model::Model::end_poll`): e.g. two puts with another wake-up between them, or a
+    /// getter that, resumed by the pass, puts again.
+    PassOrder,
+    /// `joinall` that found several tasks finished at once: gevent resumes the caller at the
+    /// notification of the last one it needs; greenery's `wait` at the first wake-up after
+    /// which they are all finished.
+    JoinAllCoalesced,
     /// `joinall(count=n)` with n below the number of tasks: gevent resumes the caller at the
     /// notification of the n-th finished greenlet and returns exactly n; greenery's `wait`
     /// resumes at the first wake-up and returns every task it then finds finished.
@@ -59,11 +68,12 @@ pub enum Hazard {
 }
 
 impl Hazard {
-    pub const ALL: [Hazard; 5] = [
+    pub const ALL: [Hazard; 6] = [
         Hazard::RacyKill,
         Hazard::EventPassPending,
         Hazard::ChannelGetFromPutter,
-        Hazard::ChannelHandOff,
+        Hazard::PassOrder,
+        Hazard::JoinAllCoalesced,
         Hazard::JoinAllCount,
     ];
 
@@ -72,7 +82,8 @@ impl Hazard {
             Hazard::RacyKill => "racy-kill",
             Hazard::EventPassPending => "event-pass-pending",
             Hazard::ChannelGetFromPutter => "channel-get-from-putter",
-            Hazard::ChannelHandOff => "channel-hand-off",
+            Hazard::PassOrder => "pass-order",
+            Hazard::JoinAllCoalesced => "joinall-coalesced",
             Hazard::JoinAllCount => "joinall-count",
         }
     }
@@ -110,8 +121,6 @@ struct World {
     event_waiting: Vec<RefCell<Vec<usize>>>,
     event_notified: Vec<RefCell<Vec<usize>>>,
     hazards: RefCell<Vec<(Hazard, usize)>>,
-    /// The task putting each value into a Channel.
-    channel_putters: RefCell<Vec<(u32, u64)>>,
 }
 
 type W = Rc<World>;
@@ -134,26 +143,12 @@ impl World {
         self.hazards.borrow_mut().push((hazard, op));
     }
 
-    /// Whether a task other than the one with id `except` is in the run queue.
-    fn runnable_except(&self, except: Option<u64>) -> bool {
-        let other = |id: u64, state: TaskState| state == TaskState::Scheduled && Some(id) != except;
-        greenery::runtime::active_tasks()
-            .iter()
-            .any(|info| other(info.id, info.state))
-            || self
-                .main
-                .borrow()
-                .as_ref()
-                .is_some_and(|t| other(t.id(), t.state()))
-    }
-
-    /// Whether a kill of task `k` by the running task would let gevent run other tasks first.
+    /// Whether a kill of task `k` would let gevent run other tasks first: its `kill()` queues
+    /// the `GreenletExit` behind everything runnable (an unstarted greenlet is killed at
+    /// once).
     fn kill_is_racy(&self, k: usize) -> bool {
         let target = self.task(k);
-        if !self.started.borrow()[k] || target.is_finished() {
-            return false; // gevent kills an unstarted greenlet without yielding
-        }
-        self.runnable_except(None)
+        self.started.borrow()[k] && !target.is_finished() && model::with(|m| !m.queue.is_empty())
     }
 
     fn task(&self, k: usize) -> Task {
@@ -189,6 +184,50 @@ impl Drop for Armed {
             let now = self.world.vnow();
             self.world.timers.borrow_mut()[self.index].end = Some(now);
         }
+    }
+}
+
+/// Object ids for the model: events, queues and semaphores.
+fn event(e: usize) -> usize {
+    e
+}
+fn queue(q: usize) -> usize {
+    100 + q
+}
+fn sem(s: usize) -> usize {
+    200 + s
+}
+
+/// Tells the model the running task is blocked in operation `op` on object `obj`, until the
+/// operation ends.
+struct Blocked {
+    task: usize,
+    obj: usize,
+    polls: u64,
+}
+
+impl Blocked {
+    fn new(task: usize, obj: usize, op: usize) -> Blocked {
+        let polls = model::with(|m| {
+            m.waiting_on[task] = Some((obj, op));
+            m.polls[task]
+        });
+        Blocked { task, obj, polls }
+    }
+
+    /// The operation succeeded: if it had to wait, its object served the running task.
+    fn served(self) {
+        model::with(|m| {
+            if m.polls[self.task] != self.polls {
+                m.served = Some(self.obj);
+            }
+        });
+    }
+}
+
+impl Drop for Blocked {
+    fn drop(&mut self) {
+        model::try_with(|m| m.waiting_on[self.task] = None);
     }
 }
 
@@ -313,6 +352,7 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 w.hazard(Hazard::EventPassPending, id);
             }
             let _inside = Inside::new(w, e, me);
+            let blocked = Blocked::new(me, event(e), id);
             let ok = match t {
                 None => {
                     w.events[e].wait().await;
@@ -320,14 +360,13 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 }
                 Some(d) => w.events[e].wait_timeout(ms(d)).await,
             };
+            if ok {
+                blocked.served();
+            }
             w.log(me, format!("wait e{e} {ok}"));
         }
         Op::Put(q, v, t) => {
-            if let Q::Channel(_) = &w.queues[q] {
-                w.channel_putters
-                    .borrow_mut()
-                    .push((v, Task::current().id()));
-            }
+            let blocked = Blocked::new(me, queue(q), id);
             let ok = match (&w.queues[q], t) {
                 (Q::Queue(queue), None) => {
                     queue.put(v).await;
@@ -340,6 +379,9 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 }
                 (Q::Channel(ch), Some(d)) => ch.put_timeout(v, ms(d)).await.is_ok(),
             };
+            if ok {
+                blocked.served();
+            }
             w.log(me, format!("put q{q} {v}{}", if ok { "" } else { " full" }));
         }
         Op::PutNowait(q, v) => {
@@ -355,18 +397,15 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                     w.hazard(Hazard::ChannelGetFromPutter, id);
                 }
             }
+            let blocked = Blocked::new(me, queue(q), id);
             let got = match (&w.queues[q], t) {
                 (Q::Queue(queue), None) => Some(queue.get().await),
                 (Q::Queue(queue), Some(d)) => queue.get_timeout(ms(d)).await.ok(),
                 (Q::Channel(ch), None) => Some(ch.get().await),
                 (Q::Channel(ch), Some(d)) => ch.get_timeout(ms(d)).await.ok(),
             };
-            if let (Q::Channel(_), Some(v)) = (&w.queues[q], got) {
-                let putters = w.channel_putters.borrow();
-                let putter = putters.iter().find(|(value, _)| *value == v).map(|p| p.1);
-                if w.runnable_except(putter) {
-                    w.hazard(Hazard::ChannelHandOff, id);
-                }
+            if got.is_some() {
+                blocked.served();
             }
             match got {
                 Some(v) => w.log(me, format!("got q{q} {v}")),
@@ -383,6 +422,7 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             }
         }
         Op::Acquire(s, t) => {
+            let blocked = Blocked::new(me, sem(s), id);
             let ok = match t {
                 None => {
                     w.sems[s].acquire().await.forget();
@@ -397,6 +437,7 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 },
             };
             if ok {
+                blocked.served();
                 w.log(me, format!("acquired s{s}"));
             } else {
                 w.log(me, format!("acquire s{s} timeout"));
@@ -407,7 +448,8 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("released s{s}"));
         }
         Op::Spawn(k) => {
-            let handle = greenery::spawn(task_body(w.clone(), k));
+            let handle = greenery::spawn(Traced::new(k, task_body(w.clone(), k)));
+            model::with(|m| m.wake(k));
             w.handles.borrow_mut()[k] = Some(handle);
             w.log(me, format!("spawn t{k}"));
         }
@@ -415,7 +457,12 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             if w.kill_is_racy(k) {
                 w.hazard(Hazard::RacyKill, id);
             }
-            w.task(k).kill();
+            let target = w.task(k);
+            let alive = !target.is_finished();
+            target.kill();
+            if alive {
+                model::with(|m| m.remove(k));
+            }
             w.log(me, format!("kill t{k}"));
         }
         Op::Join(k, t) => {
@@ -439,7 +486,20 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             if n.is_some_and(|n| (n as usize) < ks.len()) {
                 w.hazard(Hazard::JoinAllCount, id);
             }
+            let polls = model::with(|m| m.polls[me]);
             let done = greenery::wait(&tasks, t.map(ms), n.map(|n| n as usize)).await;
+            let complete = done.len() == n.map_or(ks.len(), |n| n as usize);
+            // Tasks queued between this task's wake-up and the death of the last task it
+            // needed would run before it in gevent.
+            let coalesced = model::with(|m| {
+                let woken = m.woken_at[me];
+                let last = done.iter().filter_map(|&i| m.finished_at[ks[i]]).max();
+                let between = |&(at, k): &(u64, usize)| k != me && at > woken && Some(at) < last;
+                m.polls[me] != polls && complete && m.wakes.iter().any(between)
+            });
+            if coalesced {
+                w.hazard(Hazard::JoinAllCoalesced, id);
+            }
             let names: Vec<String> = done.iter().map(|&i| format!("t{}", ks[i])).collect();
             w.log(me, format!("joinall -> {}", names.join(" ")));
         }
@@ -490,7 +550,6 @@ pub fn run(program: &Program) -> Outcome {
         event_waiting: (0..program.events).map(|_| RefCell::default()).collect(),
         event_notified: (0..program.events).map(|_| RefCell::default()).collect(),
         hazards: RefCell::default(),
-        channel_putters: RefCell::default(),
         program: program.clone(),
     });
     let runtime = greenery::Builder::new()
@@ -498,7 +557,8 @@ pub fn run(program: &Program) -> Outcome {
         .build()
         .expect("a runtime");
     let w = world.clone();
-    runtime.block_on(async move {
+    model::start(program.tasks.len());
+    runtime.block_on(Traced::new(0, async move {
         w.start.set(Some(greenery::time::now()));
         *w.main.borrow_mut() = Some(Task::current());
         w.log(0, "start");
@@ -509,8 +569,11 @@ pub fn run(program: &Program) -> Outcome {
         }
         w.end.set(w.vnow());
         w.exiting.set(true);
-    });
+    }));
+    let model = model::finish();
     drop(runtime);
+    let mut hazards = world.hazards.take();
+    hazards.extend(model.breaks.iter().map(|&op| (Hazard::PassOrder, op)));
     let trace = world.log.take();
     let end = world.end.get();
     let timers = world.timers.borrow();
@@ -524,10 +587,10 @@ pub fn run(program: &Program) -> Outcome {
             ties.push(b.op);
         }
     }
-    let hazards = world.hazards.take();
     Outcome {
         trace,
         ties,
         hazards,
+        mismatches: model.mismatches,
     }
 }

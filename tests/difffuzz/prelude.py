@@ -6,8 +6,14 @@
 # multiples of 5 ms). Here virtual instant v maps to the real time start + v * SCALE ms: a timer
 # armed at virtual now (R.vnow) for d ms gets the real delay start + (vnow + d) * SCALE - now,
 # so lateness does not accumulate along a chain of sleeps. A timer that wakes its greenlet moves
-# R.vnow to its deadline. R.late is the worst lateness seen (virtual ms); a run late by more
-# than a fraction of the 5 ms grid is not trusted, and the fuzzer runs it again, slower.
+# R.vnow to its deadline.
+#
+# R.late is the worst lateness seen (virtual ms); a run late by more than a fraction of the 5 ms
+# grid is not trusted, and the fuzzer runs it again, slower. Lateness shows three ways: a timer
+# fires late; a timer is cancelled after its deadline (its operation completed at an earlier
+# virtual instant, but the loop was too late to fire it first, perhaps unnoticed by the timer
+# that did fire: gevent's Timeout has a lower libev priority than a sleep due in the same
+# iteration); a timer is still armed past its deadline when the program ends.
 import sys
 import time
 
@@ -18,6 +24,36 @@ from gevent.exceptions import LoopExit
 from gevent.lock import Semaphore
 from gevent.queue import Channel, Empty, Full, Queue
 
+NEVER_TRUSTED = 1000.0
+
+
+class Timer(object):
+    """A timer of d virtual ms armed now; `delay` is the real delay to give gevent. Use it as a
+    context manager around the operation, and call `fired()` if it ended the operation."""
+
+    def __init__(self, run, d):
+        self.run = run
+        self.dl = run.vnow + d
+        self.real = run.start + self.dl * run.scale / 1000.0
+        self.delay = max(self.real - time.monotonic(), 1e-4)
+        self.ended = False
+
+    def fired(self):
+        run = self.run
+        run.late = max(run.late, (time.monotonic() - self.real) * 1000.0 / run.scale)
+        run.vnow = self.dl
+        self.ended = True
+
+    def __enter__(self):
+        self.run.armed.add(self)
+        return self
+
+    def __exit__(self, kind, value, tb):
+        self.run.armed.discard(self)
+        if kind is None and not self.ended and time.monotonic() > self.real:
+            self.run.late = NEVER_TRUSTED  # cancelled after its deadline
+        return False
+
 
 class Run(object):
     def __init__(self, scale):
@@ -25,6 +61,7 @@ class Run(object):
         self.lines = []
         self.vnow = 0
         self.late = 0.0
+        self.armed = set()
         self.exiting = False
         self.start = time.monotonic()
 
@@ -32,14 +69,8 @@ class Run(object):
         if not self.exiting:
             self.lines.append(line)
 
-    def arm(self, d):
-        dl = self.vnow + d
-        return dl, max(self.start + dl * self.scale / 1000.0 - time.monotonic(), 1e-4)
-
-    def fired(self, dl):
-        real = self.start + dl * self.scale / 1000.0
-        self.late = max(self.late, (time.monotonic() - real) * 1000.0 / self.scale)
-        self.vnow = dl
+    def timer(self, d):
+        return Timer(self, d)
 
     # --- tasks -------------------------------------------------------------------------------
 
@@ -62,6 +93,9 @@ class Run(object):
             self.log('t0 end')
         except LoopExit:
             self.log('t0 loopexit')
+        now = time.monotonic()
+        if any(now > timer.real for timer in self.armed):
+            self.late = NEVER_TRUSTED  # a timer that should have fired before the end
         # Rule 13: greenlets alive now are abandoned; kill them silently so that nothing of
         # this program runs into the next one.
         self.exiting = True
@@ -80,10 +114,10 @@ class Run(object):
         if d is None:
             g.join()
         else:
-            dl, real = self.arm(d)
-            g.join(real)
-            if not g.dead:
-                self.fired(dl)
+            with self.timer(d) as timer:
+                g.join(timer.delay)
+                if not g.dead:
+                    timer.fired()
         if not g.dead:
             how = 'timeout'
         elif isinstance(g.value, GreenletExit):
@@ -105,10 +139,10 @@ class Run(object):
             if d is None:
                 done += gevent.joinall(rest, count=need - len(done))
             else:
-                dl, real = self.arm(d)
-                done += gevent.joinall(rest, timeout=real, count=need - len(done))
-                if len(done) < need:
-                    self.fired(dl)
+                with self.timer(d) as timer:
+                    done += gevent.joinall(rest, timeout=timer.delay, count=need - len(done))
+                    if len(done) < need:
+                        timer.fired()
         names = ['t%d' % ks[gs.index(g)] for g in done]
         self.log('%s joinall -> %s' % (t, ' '.join(names)))
 
@@ -119,24 +153,24 @@ class Run(object):
         self.log(t + ' yielded')
 
     def sleep(self, t, d):
-        dl, real = self.arm(d)
-        gevent.sleep(real)
-        self.fired(dl)
+        with self.timer(d) as timer:
+            gevent.sleep(timer.delay)
+            timer.fired()
         self.log('%s slept %d' % (t, d))
 
     def within(self, t, d, body):
-        dl, real = self.arm(d)
-        timer = Timeout(real)
-        timer.start()
-        try:
-            body()
-        except Timeout as e:
-            if e is not timer:
-                raise
-            self.fired(dl)
-            self.log('%s timeout %d' % (t, d))
-        finally:
-            timer.cancel()
+        with self.timer(d) as timer:
+            timeout = Timeout(timer.delay)
+            timeout.start()
+            try:
+                body()
+            except Timeout as e:
+                if e is not timeout:
+                    raise
+                timer.fired()
+                self.log('%s timeout %d' % (t, d))
+            finally:
+                timeout.cancel()
 
     # --- events, queues, semaphores ----------------------------------------------------------
 
@@ -152,10 +186,10 @@ class Run(object):
         if d is None:
             ok = E[i].wait()
         else:
-            dl, real = self.arm(d)
-            ok = E[i].wait(real)
-            if not ok:
-                self.fired(dl)
+            with self.timer(d) as timer:
+                ok = E[i].wait(timer.delay)
+                if not ok:
+                    timer.fired()
         self.log('%s wait e%d %s' % (t, i, 'true' if ok else 'false'))
 
     def put(self, t, Q, i, v, d=None):
@@ -163,12 +197,12 @@ class Run(object):
             if d is None:
                 Q[i].put(v)
             else:
-                dl, real = self.arm(d)
-                try:
-                    Q[i].put(v, timeout=real)
-                except Full:
-                    self.fired(dl)
-                    raise
+                with self.timer(d) as timer:
+                    try:
+                        Q[i].put(v, timeout=timer.delay)
+                    except Full:
+                        timer.fired()
+                        raise
             self.log('%s put q%d %d' % (t, i, v))
         except Full:
             self.log('%s put q%d %d full' % (t, i, v))
@@ -185,12 +219,12 @@ class Run(object):
             if d is None:
                 v = Q[i].get()
             else:
-                dl, real = self.arm(d)
-                try:
-                    v = Q[i].get(timeout=real)
-                except Empty:
-                    self.fired(dl)
-                    raise
+                with self.timer(d) as timer:
+                    try:
+                        v = Q[i].get(timeout=timer.delay)
+                    except Empty:
+                        timer.fired()
+                        raise
             self.log('%s got q%d %d' % (t, i, v))
         except Empty:
             self.log('%s get q%d empty' % (t, i))
@@ -205,11 +239,14 @@ class Run(object):
         if d is None:
             ok = S[i].acquire()
         else:
-            dl, real = self.arm(d)
-            ok = S[i].acquire(timeout=real)
-            if not ok:
-                self.fired(dl)
-        self.log('%s %s s%d' % (t, 'acquired' if ok else 'acquire', i) + ('' if ok else ' timeout'))
+            with self.timer(d) as timer:
+                ok = S[i].acquire(timeout=timer.delay)
+                if not ok:
+                    timer.fired()
+        if ok:
+            self.log('%s acquired s%d' % (t, i))
+        else:
+            self.log('%s acquire s%d timeout' % (t, i))
 
     def release(self, t, S, i):
         S[i].release()

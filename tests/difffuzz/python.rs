@@ -178,8 +178,13 @@ pub fn run(
     let outputs: Vec<Result<String, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = programs
             .chunks(chunk)
-            .map(|part| {
+            .enumerate()
+            .map(|(i, part)| {
                 let script = batch(part);
+                if let Some(dir) = std::env::var_os("DIFFFUZZ_DUMP") {
+                    let file = Path::new(&dir).join(format!("batch{i}-x{scale}.py"));
+                    std::fs::write(&file, &script).expect("DIFFFUZZ_DUMP: cannot write");
+                }
                 s.spawn(move || run_one_batch(python, &script, scale))
             })
             .collect();
