@@ -489,13 +489,20 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             let polls = model::with(|m| m.polls[me]);
             let done = greenery::wait(&tasks, t.map(ms), n.map(|n| n as usize)).await;
             let complete = done.len() == n.map_or(ks.len(), |n| n as usize);
-            // Tasks queued between this task's wake-up and the death of the last task it
-            // needed would run before it in gevent.
+            // Tasks queued after this task's wake-up, up to the wake-ups the death of the
+            // last task it needed caused, may run before it in gevent (which resumes it in
+            // that death's notification pass, after the joiners that came first).
             let coalesced = model::with(|m| {
                 let woken = m.woken_at[me];
-                let last = done.iter().filter_map(|&i| m.finished_at[ks[i]]).max();
-                let between = |&(at, k): &(u64, usize)| k != me && at > woken && Some(at) < last;
-                m.polls[me] != polls && complete && m.wakes.iter().any(between)
+                let last = done
+                    .iter()
+                    .filter(|&&i| m.finished_at[ks[i]] > Some(woken))
+                    .map(|&i| m.finished_turn[ks[i]])
+                    .max();
+                let between = |&&(at, turn, k): &&(u64, u64, usize)| {
+                    k != me && at > woken && Some(turn) <= last
+                };
+                m.polls[me] != polls && complete && m.wakes.iter().any(|w| between(&w))
             });
             if coalesced {
                 w.hazard(Hazard::JoinAllCoalesced, id);

@@ -25,9 +25,13 @@ pub struct Model {
     /// Per task: when it was last queued, and whether a timer (no task running) did it.
     pub woken_at: Vec<u64>,
     pub woken_by_timer: Vec<bool>,
-    /// Every queuing: (time, task).
-    pub wakes: Vec<(u64, usize)>,
+    /// Polls so far; a task's joiners are woken in the turn of its last poll.
+    pub turn: u64,
+    /// Every queuing: (time, turn, task).
+    pub wakes: Vec<(u64, u64, usize)>,
     pub finished_at: Vec<Option<u64>>,
+    /// Per task: the turn it finished in.
+    pub finished_turn: Vec<u64>,
     /// Per task: how often it was polled.
     pub polls: Vec<u64>,
     /// Per task: the object (see `interp`) and operation id it is blocked in, if any.
@@ -62,6 +66,7 @@ pub fn start(tasks: usize) {
         woken_at: vec![0; tasks],
         woken_by_timer: vec![false; tasks],
         finished_at: vec![None; tasks],
+        finished_turn: vec![0; tasks],
         polls: vec![0; tasks],
         waiting_on: vec![None; tasks],
         ..Model::default()
@@ -84,14 +89,17 @@ impl Model {
             self.queue.push_back(k);
             self.woken_at[k] = self.now;
             self.woken_by_timer[k] = self.running.is_none();
-            self.wakes.push((self.now, k));
+            self.wakes.push((self.now, self.turn, k));
         }
     }
 
     /// Task `k` is gone (killed) before it ran again.
     pub fn remove(&mut self, k: usize) {
         self.queue.retain(|&t| t != k);
-        self.finished_at[k].get_or_insert(self.now);
+        if self.finished_at[k].is_none() {
+            self.finished_at[k] = Some(self.now);
+            self.finished_turn[k] = self.turn;
+        }
     }
 
     fn begin_poll(&mut self, k: usize) {
@@ -104,6 +112,7 @@ impl Model {
         }
         self.queue.retain(|&t| t != k);
         self.running = Some(k);
+        self.turn += 1;
         self.polls[k] += 1;
         self.served = None;
     }
@@ -120,6 +129,7 @@ impl Model {
         if ready {
             // A finished task's entry (it woke itself, then finished) is skipped by greenery.
             self.finished_at[k] = Some(self.now);
+            self.finished_turn[k] = self.turn;
             self.queue.retain(|&t| t != k);
         }
         let mut objects: Vec<usize> = Vec::new();
