@@ -45,9 +45,9 @@ pub enum Hazard {
     /// `kill` of a started, unfinished task while some task is runnable: gevent's `kill()`
     /// queues the `GreenletExit` behind the run queue and waits; greenery kills at once.
     RacyKill,
-    /// `wait` on an Event whose notification pass is still pending: gevent's waiter joins
-    /// that pass (even when the flag is set); greenery's returns at once or waits for the
-    /// next `set`.
+    /// `wait` on an Event whose notification pass is pending or in progress: gevent's
+    /// waiter joins that pass (even when the flag is set); greenery's returns at once or
+    /// waits for the next `set`.
     EventPassPending,
     /// `get` on a Channel with a waiting putter: gevent's getter waits for the hand-out pass;
     /// greenery's takes the item at once.
@@ -219,7 +219,7 @@ impl Blocked {
     fn served(self) {
         model::with(|m| {
             if m.polls[self.task] != self.polls {
-                m.served = Some(self.obj);
+                m.served.push(self.obj);
             }
         });
     }
@@ -348,7 +348,10 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("clear e{e}"));
         }
         Op::Wait(e, t) => {
-            if !w.event_notified[e].borrow().is_empty() {
+            // A pass is pending while a waiter it notified has not run, and in progress while
+            // a waiter it resumed runs.
+            let in_pass = model::with(|m| m.served.contains(&event(e)));
+            if in_pass || !w.event_notified[e].borrow().is_empty() {
                 w.hazard(Hazard::EventPassPending, id);
             }
             let _inside = Inside::new(w, e, me);

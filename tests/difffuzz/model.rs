@@ -36,8 +36,9 @@ pub struct Model {
     pub polls: Vec<u64>,
     /// Per task: the object (see `interp`) and operation id it is blocked in, if any.
     pub waiting_on: Vec<Option<(usize, usize)>>,
-    /// The object whose waiting operation the running task completed in this poll.
-    pub served: Option<usize>,
+    /// The objects whose waiting operations the running task completed in this poll (it
+    /// runs inside their notification passes, in gevent's terms).
+    pub served: Vec<usize>,
     /// Operations of waiters queued out of a notification pass's order (see [`Model::end_poll`]).
     pub breaks: Vec<usize>,
     pub mismatches: Vec<String>,
@@ -114,7 +115,7 @@ impl Model {
         self.running = Some(k);
         self.turn += 1;
         self.polls[k] += 1;
-        self.served = None;
+        self.served.clear();
     }
 
     /// After each poll: gevent serves the waiters of an Event, a Semaphore or a Queue that
@@ -147,7 +148,7 @@ impl Model {
                     !self.woken_by_timer[t] && self.waiting_on[t].is_some_and(|w| w.0 == obj)
                 })
                 .collect();
-            let first_out = if self.served == Some(obj) && at[0] != 0 {
+            let first_out = if self.served.contains(&obj) && at[0] != 0 {
                 Some(at[0])
             } else {
                 at.windows(2).find(|w| w[1] != w[0] + 1).map(|w| w[1])
