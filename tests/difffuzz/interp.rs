@@ -8,8 +8,9 @@
 //!
 //! Besides the trace, a run reports timers that tie: two timers armed for the same virtual
 //! deadline and both still armed when the clock reaches it. Their relative order is libev's
-//! heap order in gevent (SEMANTICS artifact A1), not something to compare, so the generator
-//! moves one of them.
+//! heap order in gevent (SEMANTICS artifact A1), not something to compare, so the fuzzer
+//! moves one of them. It also reports the operations that met a [`Hazard`], a situation of
+//! an open divergence, found with the run-queue model (`model.rs`).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -39,7 +40,7 @@ pub struct Outcome {
 }
 
 /// A situation where greenery's behaviour is known to differ from gevent's and that is not
-/// fixed yet; the fuzzer can leave programs that meet it out ([`super::generate::Avoid`]).
+/// fixed yet; the fuzzer leaves the operations that meet it out ([`super::fuzz::Avoid`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hazard {
     /// `kill` of a started, unfinished task while some task is runnable: gevent's `kill()`
@@ -115,7 +116,6 @@ struct World {
     sems: Vec<Semaphore>,
     handles: RefCell<Vec<Option<JoinHandle<()>>>>,
     timers: RefCell<Vec<TimerRec>>,
-    main: RefCell<Option<Task>>,
     started: RefCell<Vec<bool>>,
     /// Per event: the tasks inside a `wait` on it, and those of them a `set` notified.
     event_waiting: Vec<RefCell<Vec<usize>>>,
@@ -555,7 +555,6 @@ pub fn run(program: &Program) -> Outcome {
             .collect(),
         handles: RefCell::new((0..program.tasks.len()).map(|_| None).collect()),
         timers: RefCell::default(),
-        main: RefCell::new(None),
         started: RefCell::new(vec![false; program.tasks.len()]),
         event_waiting: (0..program.events).map(|_| RefCell::default()).collect(),
         event_notified: (0..program.events).map(|_| RefCell::default()).collect(),
@@ -570,7 +569,6 @@ pub fn run(program: &Program) -> Outcome {
     model::start(program.tasks.len());
     runtime.block_on(Traced::new(0, async move {
         w.start.set(Some(greenery::time::now()));
-        *w.main.borrow_mut() = Some(Task::current());
         w.log(0, "start");
         let ops = w.program.tasks[0].clone();
         match greenery::catch_loop_exit(run_ops(w.clone(), 0, ops, 0)).await {

@@ -9,11 +9,12 @@
 # R.vnow to its deadline.
 #
 # R.late is the worst lateness seen (virtual ms); a run late by more than a fraction of the 5 ms
-# grid is not trusted, and the fuzzer runs it again, slower. Lateness shows three ways: a timer
+# grid is not trusted, and the fuzzer runs it again, slower. Lateness shows four ways: a timer
 # fires late; a timer is cancelled after its deadline (its operation completed at an earlier
 # virtual instant, but the loop was too late to fire it first, perhaps unnoticed by the timer
 # that did fire: gevent's Timeout has a lower libev priority than a sleep due in the same
-# iteration); a timer is still armed past its deadline when the program ends.
+# iteration); a timer is still armed past its deadline when the program ends; a timer fires
+# early (armed from the loop's cached time after a stall).
 import sys
 import time
 
@@ -25,6 +26,7 @@ from gevent.lock import Semaphore
 from gevent.queue import Channel, Empty, Full, Queue
 
 NEVER_TRUSTED = 1000.0
+EARLY = 1.0  # virtual ms
 
 
 class Timer(object):
@@ -40,7 +42,9 @@ class Timer(object):
 
     def fired(self):
         run = self.run
-        run.late = max(run.late, (time.monotonic() - self.real) * 1000.0 / run.scale)
+        late = (time.monotonic() - self.real) * 1000.0 / run.scale
+        # Early: gevent armed it from the loop's cached time, stale after a stall.
+        run.late = max(run.late, late if late > -EARLY else NEVER_TRUSTED)
         run.vnow = self.dl
         self.ended = True
 
@@ -140,6 +144,9 @@ class Run(object):
                 done += gevent.joinall(rest, count=need - len(done))
             else:
                 with self.timer(d) as timer:
+                    # joinall's timer starts from the loop's cached time (unlike Timeout's):
+                    # refresh it, so that a stall before this call does not make it early.
+                    gevent.get_hub().loop.update_now()
                     done += gevent.joinall(rest, timeout=timer.delay, count=need - len(done))
                     if len(done) < need:
                         timer.fired()
