@@ -313,14 +313,14 @@ fn queue_and_channel_operations_cancelled_at_random_lose_and_duplicate_nothing()
         let (s, c) = run_seed(seed);
         // Each run cancels a good share on its own, not only the total.
         assert!(
-            c * 100 >= s * 25,
+            c * 100 >= s * 35,
             "seed {seed}: only {c} of {s} operations cancelled"
         );
         started += s;
         cancelled += c;
     }
     assert!(
-        cancelled * 100 >= started * 40,
+        cancelled * 100 >= started * 50,
         "only {cancelled} of {started} operations cancelled"
     );
 }
