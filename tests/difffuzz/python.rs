@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 use super::program::{Op, Program, QueueKind};
 
@@ -120,19 +121,23 @@ pub struct GeventRun {
     pub late: f64,
 }
 
-/// The Python of the project's gevent venv (`.ci/gevent-venv`, made on first use), or why
-/// there is none.
+/// The Python of the project's gevent venv (`.ci/gevent-venv`, made on first use, once per
+/// test binary), or why there is none.
 pub fn python() -> Result<PathBuf, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(root.join(".ci/gevent-venv"))
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("cannot run .ci/gevent-venv: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(".ci/gevent-venv failed ({})", out.status));
-    }
-    let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    Ok(PathBuf::from(path))
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let out = Command::new(root.join(".ci/gevent-venv"))
+                .stderr(Stdio::inherit())
+                .output()
+                .map_err(|e| format!("cannot run .ci/gevent-venv: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(".ci/gevent-venv failed ({})", out.status));
+            }
+            Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+        })
+        .clone()
 }
 
 fn run_one_batch(python: &Path, script: &str, scale: f64) -> Result<String, String> {
