@@ -462,7 +462,7 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             }
             let target = w.task(k);
             let alive = !target.is_finished();
-            target.kill();
+            target.kill().await;
             if alive {
                 model::with(|m| m.remove(k));
             }
