@@ -111,12 +111,12 @@ async fn producer(q: Rc<Q>, account: Rc<Account>, rng: Rc<RefCell<XorShift>>, pa
                 .put_timeout(item, Duration::from_millis(limit))
                 .await
                 .is_ok(),
-            (Q::Queue(q), _) => timed(&account, limit, q.put(item)).await.is_some(),
+            (Q::Queue(q), _) => timed(&account, limit, q.put(item)).await == Some(Ok(())),
             (Q::Channel(c), 0) => c
                 .put_timeout(item, Duration::from_millis(limit))
                 .await
                 .is_ok(),
-            (Q::Channel(c), _) => timed(&account, limit, c.put(item)).await.is_some(),
+            (Q::Channel(c), _) => timed(&account, limit, c.put(item)).await == Some(Ok(())),
         };
         op.done = true;
         if ok {

@@ -371,15 +371,9 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
         Op::Put(q, v, t) => {
             let blocked = Blocked::new(me, queue(q), id);
             let ok = match (&w.queues[q], t) {
-                (Q::Queue(queue), None) => {
-                    queue.put(v).await;
-                    true
-                }
+                (Q::Queue(queue), None) => queue.put(v).await.is_ok(),
                 (Q::Queue(queue), Some(d)) => queue.put_timeout(v, ms(d)).await.is_ok(),
-                (Q::Channel(ch), None) => {
-                    ch.put(v).await;
-                    true
-                }
+                (Q::Channel(ch), None) => ch.put(v).await.is_ok(),
                 (Q::Channel(ch), Some(d)) => ch.put_timeout(v, ms(d)).await.is_ok(),
             };
             if ok {
