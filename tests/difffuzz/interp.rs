@@ -121,6 +121,8 @@ struct World {
     event_waiting: Vec<RefCell<Vec<usize>>>,
     event_notified: Vec<RefCell<Vec<usize>>>,
     hazards: RefCell<Vec<(Hazard, usize)>>,
+    /// The task putting each value into a Channel.
+    channel_putters: RefCell<Vec<(u32, usize)>>,
 }
 
 type W = Rc<World>;
@@ -369,6 +371,9 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("wait e{e} {ok}"));
         }
         Op::Put(q, v, t) => {
+            if let Q::Channel(_) = &w.queues[q] {
+                w.channel_putters.borrow_mut().push((v, me));
+            }
             let blocked = Blocked::new(me, queue(q), id);
             let ok = match (&w.queues[q], t) {
                 (Q::Queue(queue), None) => queue.put(v).await.is_ok(),
@@ -401,7 +406,12 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 (Q::Channel(ch), None) => Some(ch.get().await),
                 (Q::Channel(ch), Some(d)) => ch.get_timeout(ms(d)).await.ok(),
             };
-            if got.is_some() {
+            if let Some(v) = got {
+                if let Q::Channel(_) = &w.queues[q] {
+                    let putters = w.channel_putters.borrow();
+                    let putter = putters.iter().find(|(value, _)| *value == v).map(|p| p.1);
+                    model::with(|m| m.next = putter);
+                }
                 blocked.served();
             }
             match got {
@@ -553,6 +563,7 @@ pub fn run(program: &Program) -> Outcome {
         event_waiting: (0..program.events).map(|_| RefCell::default()).collect(),
         event_notified: (0..program.events).map(|_| RefCell::default()).collect(),
         hazards: RefCell::default(),
+        channel_putters: RefCell::default(),
         program: program.clone(),
     });
     let runtime = greenery::Builder::new()

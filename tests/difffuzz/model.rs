@@ -39,6 +39,9 @@ pub struct Model {
     /// The objects whose waiting operations the running task completed in this poll (it
     /// runs inside their notification passes, in gevent's terms).
     pub served: Vec<usize>,
+    /// A task that must run right after the running task's turn: the putter whose Channel
+    /// item it took (gevent's hand-out resumes the pair back to back).
+    pub next: Option<usize>,
     /// Operations of waiters queued out of a notification pass's order (see [`Model::end_poll`]).
     pub breaks: Vec<usize>,
     pub mismatches: Vec<String>,
@@ -116,6 +119,7 @@ impl Model {
         self.turn += 1;
         self.polls[k] += 1;
         self.served.clear();
+        self.next = None;
     }
 
     /// After each poll: gevent serves the waiters of an Event, a Semaphore or a Queue that
@@ -123,7 +127,8 @@ impl Model {
     /// that makes the next one ready is followed by it at once. greenery wakes each waiter
     /// on its own, so its order is gevent's only if the waiters woken by one object (not by
     /// a timer) sit together in the run queue, and right at its head after the running task
-    /// was served by that object. Where not, the first waiter out of place is a break.
+    /// was served by that object (and a Channel putter right after the getter that took its
+    /// item). Where not, the first waiter out of place is a break.
     fn end_poll(&mut self, k: usize, ready: bool) {
         self.now += 1;
         self.running = None;
@@ -132,6 +137,13 @@ impl Model {
             self.finished_at[k] = Some(self.now);
             self.finished_turn[k] = self.turn;
             self.queue.retain(|&t| t != k);
+        }
+        if let Some(putter) = self.next.take() {
+            if self.queue.front() != Some(&putter) {
+                if let Some((_, op)) = self.waiting_on[putter] {
+                    self.breaks.push(op);
+                }
+            }
         }
         let mut objects: Vec<usize> = Vec::new();
         for &t in &self.queue {
