@@ -210,8 +210,17 @@ struct Blocked {
 
 impl Blocked {
     fn new(task: usize, obj: usize, op: usize) -> Blocked {
+        Blocked::waiting(task, obj, op, false)
+    }
+
+    fn putting(task: usize, obj: usize, op: usize) -> Blocked {
+        Blocked::waiting(task, obj, op, true)
+    }
+
+    fn waiting(task: usize, obj: usize, op: usize, put: bool) -> Blocked {
         let polls = model::with(|m| {
             m.waiting_on[task] = Some((obj, op));
+            m.putting[task] = put;
             m.polls[task]
         });
         Blocked { task, obj, polls }
@@ -374,7 +383,7 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             if let Q::Channel(_) = &w.queues[q] {
                 w.channel_putters.borrow_mut().push((v, me));
             }
-            let blocked = Blocked::new(me, queue(q), id);
+            let blocked = Blocked::putting(me, queue(q), id);
             let ok = match (&w.queues[q], t) {
                 (Q::Queue(queue), None) => queue.put(v).await.is_ok(),
                 (Q::Queue(queue), Some(d)) => queue.put_timeout(v, ms(d)).await.is_ok(),
@@ -572,6 +581,12 @@ pub fn run(program: &Program) -> Outcome {
         .expect("a runtime");
     let w = world.clone();
     model::start(program.tasks.len());
+    model::with(|m| {
+        m.bounded = (0..program.queues.len())
+            .filter(|&q| matches!(program.queues[q], QueueKind::Bounded(_)))
+            .map(queue)
+            .collect()
+    });
     runtime.block_on(Traced::new(0, async move {
         w.start.set(Some(greenery::time::now()));
         w.log(0, "start");

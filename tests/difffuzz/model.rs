@@ -34,8 +34,12 @@ pub struct Model {
     pub finished_turn: Vec<u64>,
     /// Per task: how often it was polled.
     pub polls: Vec<u64>,
-    /// Per task: the object (see `interp`) and operation id it is blocked in, if any.
+    /// Per task: the object (see `interp`) and operation id it is blocked in, if any, and
+    /// whether that operation is a put.
     pub waiting_on: Vec<Option<(usize, usize)>>,
+    pub putting: Vec<bool>,
+    /// The objects that are bounded queues.
+    pub bounded: Vec<usize>,
     /// The objects whose waiting operations the running task completed in this poll (it
     /// runs inside their notification passes, in gevent's terms).
     pub served: Vec<usize>,
@@ -73,6 +77,7 @@ pub fn start(tasks: usize) {
         finished_turn: vec![0; tasks],
         polls: vec![0; tasks],
         waiting_on: vec![None; tasks],
+        putting: vec![false; tasks],
         ..Model::default()
     };
     model.queue.push_back(0);
@@ -128,7 +133,8 @@ impl Model {
     /// on its own, so its order is gevent's only if the waiters woken by one object (not by
     /// a timer) sit together in the run queue, and right at its head after the running task
     /// was served by that object (and a Channel putter right after the getter that took its
-    /// item). Where not, the first waiter out of place is a break.
+    /// item, and on a bounded queue a woken putter before a woken getter, as gevent's pass
+    /// admits a putter first). Where not, the first waiter out of place is a break.
     fn end_poll(&mut self, k: usize, ready: bool) {
         self.now += 1;
         self.running = None;
@@ -160,10 +166,17 @@ impl Model {
                     !self.woken_by_timer[t] && self.waiting_on[t].is_some_and(|w| w.0 == obj)
                 })
                 .collect();
+            // A bounded queue's pass admits a waiting putter before it serves a getter.
+            let getter_first =
+                |w: &[usize]| !self.putting[self.queue[w[0]]] && self.putting[self.queue[w[1]]];
             let first_out = if self.served.contains(&obj) && at[0] != 0 {
                 Some(at[0])
+            } else if let Some(w) = at.windows(2).find(|w| w[1] != w[0] + 1) {
+                Some(w[1])
+            } else if self.bounded.contains(&obj) {
+                at.windows(2).find(|w| getter_first(w)).map(|w| w[1])
             } else {
-                at.windows(2).find(|w| w[1] != w[0] + 1).map(|w| w[1])
+                None
             };
             if let Some(i) = first_out {
                 let t = self.queue[i];
