@@ -9,7 +9,7 @@
 //! thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), so other processes on a shared machine do
 //! not inflate the figures.
 //!
-//! Run: `cargo bench --bench generator`
+//! Run: `cargo bench -p greenery-bench --bench generator`
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -9,7 +9,7 @@
 //!   the same batch of async tasks on greenery and on tokio.
 //! - memory: the resident memory of idle green threads (run with `--bench`; printed at the end).
 //!
-//! Run with `cargo bench --bench green`; figures in `docs/benchmarks.md`.
+//! Run with `cargo bench -p greenery-bench --bench green`; figures in `docs/benchmarks.md`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

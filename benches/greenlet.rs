@@ -9,7 +9,7 @@
 //! Everything runs on the bench thread and is timed in that thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`), so other processes on a shared machine do not inflate it.
 //!
-//! Run: `cargo bench --bench greenlet`
+//! Run: `cargo bench -p greenery-bench --bench greenlet`
 
 use std::hint::black_box;
 use std::sync::Arc;

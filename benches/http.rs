@@ -8,9 +8,10 @@
 //! server thread's CPU clock (`pthread_getcpuclockid`) over the round, divided by the
 //! requests the server counted.
 //!
-//! `benches/http.sh` installs `wrk` if needed and runs `cargo bench --features hyper --bench
-//! http`. Without `--bench` (e.g. `cargo test --benches --features hyper`) it runs a tiny
-//! smoke round with an in-process hyper client instead of `wrk`.
+//! `benches/http.sh` installs `wrk` if needed and runs
+//! `cargo bench -p greenery-bench --features hyper --bench http`. Without `--bench` (e.g.
+//! `cargo test -p greenery-bench --benches --features hyper`) it runs a tiny smoke round with
+//! an in-process hyper client instead of `wrk`.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -11,4 +11,4 @@ if ! command -v wrk >/dev/null 2>&1; then
   command -v wrk >/dev/null 2>&1 || { echo "http.sh: wrk is not installed" >&2; exit 1; }
 fi
 command -v taskset >/dev/null || { echo "http.sh: taskset (util-linux) is needed" >&2; exit 1; }
-exec cargo bench --features hyper --bench http -- "$@"
+exec cargo bench -p greenery-bench --features hyper --bench http -- "$@"

@@ -5,8 +5,9 @@
 //! greenery, tokio's `current_thread` runtime and smol's `LocalExecutor`, in the same run.
 //! After the runtime is dropped the live bytes must return to where they were (no leak).
 //!
-//! Run with `cargo bench --bench memory` (prints a table; figures in `docs/benchmarks.md`).
-//! Without `--bench` (e.g. `cargo test --benches`) it spawns 1,000 tasks as a smoke test.
+//! Run with `cargo bench -p greenery-bench --bench memory` (prints a table; figures in
+//! `docs/benchmarks.md`). Without `--bench` (e.g. `cargo test -p greenery-bench --benches`) it
+//! spawns 1,000 tasks as a smoke test.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering::Relaxed};

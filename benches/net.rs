@@ -10,9 +10,10 @@
 //!   counting global allocator) after every handler has started, minus before, per
 //!   connection. The client side is std sockets held in a preallocated `Vec`.
 //!
-//! Run with `cargo bench --bench net` (figures in `docs/benchmarks.md`). Without `--bench`
-//! (e.g. `cargo test --benches`) it runs a tiny round of each as a smoke test.
-//! `cargo bench --bench net -- greenery` runs one server only (for `perf`).
+//! Run with `cargo bench -p greenery-bench --bench net` (figures in `docs/benchmarks.md`).
+//! Without `--bench` (e.g. `cargo test -p greenery-bench --benches`) it runs a tiny round of
+//! each as a smoke test. `cargo bench -p greenery-bench --bench net -- greenery` runs one
+//! server only (for `perf`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -4,7 +4,8 @@
 //! - `spawn_join`: spawn 100,000 trivial tasks, then await every handle (cost per task).
 //! - `yield_pingpong`: two tasks alternating `yield_now()` (cost per switch).
 //!
-//! Run with `cargo bench --bench runtime`; results and targets are in `docs/benchmarks.md`.
+//! Run with `cargo bench -p greenery-bench --bench runtime`; results and targets are in
+//! `docs/benchmarks.md`.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -12,7 +12,7 @@
 //! Everything runs on one thread and is timed in that thread's CPU time
 //! (`CLOCK_THREAD_CPUTIME_ID`), so other processes on a shared machine do not inflate it.
 //!
-//! Run: `cargo bench --bench sync`
+//! Run: `cargo bench -p greenery-bench --bench sync`
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -6,8 +6,9 @@
 //! Runtimes take turns round by round so they see the same machine noise. A negative lateness
 //! (a timer that fired early) is counted separately: it would be a bug.
 //!
-//! Run with `cargo bench --bench timers` (prints a table; figures in `docs/benchmarks.md`).
-//! Without `--bench` (e.g. `cargo test --benches`) it runs one small round as a smoke test.
+//! Run with `cargo bench -p greenery-bench --bench timers` (prints a table; figures in
+//! `docs/benchmarks.md`). Without `--bench` (e.g. `cargo test -p greenery-bench --benches`) it
+//! runs one small round as a smoke test.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -187,7 +188,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let full = args.iter().any(|arg| arg == "--bench");
     let (timers, rounds) = if full { (TIMERS, ROUNDS) } else { (20, 1) };
-    // `cargo bench --bench timers -- tokio` runs only the runtimes named (for profiling).
+    // `cargo bench -p greenery-bench --bench timers -- tokio` runs only the runtimes named
+    // (for profiling).
     let names: Vec<&str> = args
         .iter()
         .filter(|a| !a.starts_with("--"))

@@ -3,9 +3,11 @@
 
 mod common;
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use common::{gevent, Log};
+use futures_core::Stream;
 use greenery::queue::{Channel, PutError, Queue};
 use greenery::{spawn, yield_now};
 
@@ -90,7 +92,8 @@ fn waiting_getters_end_and_every_put_says_closed() {
         assert!(matches!(timed, PutError::Closed(2)));
         assert_eq!(timed.to_string(), "the queue is closed");
         let mut stream = q.clone();
-        let end = futures::StreamExt::next(&mut stream).await; // the Stream, not `Queue::next`
+        // the Stream, not `Queue::next`
+        let end = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
         (end, q.is_closed(), q.try_get().is_err())
     });
     assert_eq!(out, (None, true, true));
