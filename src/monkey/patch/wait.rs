@@ -41,6 +41,10 @@ fn registration(fd: libc::c_int) -> Option<Rc<Registration>> {
 /// `fd` is being closed (or replaced): drops its registration after taking it out of the
 /// reactor, and wakes whoever waits on it so they meet the error rather than wait forever.
 pub(super) fn forget(fd: libc::c_int) {
+    // Registrations are only made while the hooks are armed.
+    if !super::armed() {
+        return;
+    }
     let Ok(index) = usize::try_from(fd) else {
         return;
     };
