@@ -27,6 +27,12 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
     )
 }
 
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn main() {
+    println!("the patch feature needs Linux with glibc");
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn main() {
     greenery::monkey::patch_all();
     let (ok, elapsed) = green::run(|| {

@@ -1,6 +1,7 @@
 //! The `redis` crate's sync client, unmodified, in 100 green threads against greenery's
 //! `examples/mini_redis` server: with `patch_all` every connection, write and read parks its
 //! green thread, and all of them share one OS thread.
+#![cfg(all(target_os = "linux", target_env = "gnu"))] // the `patch` feature's platform
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! An unmodified sync HTTP client (ureq 2) in 50 green threads against a server that takes
 //! 300 ms per request: with `patch_all` the requests overlap on one OS thread.
+#![cfg(all(target_os = "linux", target_env = "gnu"))] // the `patch` feature's platform
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
