@@ -472,6 +472,9 @@ impl Core {
     }
 
     fn turn_until(&self, timeout: Option<Duration>, deadline: Option<Instant>) {
+        if let Some(observer) = &self.observer {
+            observer.turning();
+        }
         let mut ready = Vec::new();
         let remote = self.reactor.poll(timeout, deadline, &mut ready);
         ready.into_iter().for_each(Waker::wake);

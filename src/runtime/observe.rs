@@ -118,7 +118,6 @@ pin_project! {
 }
 
 /// `future`, noted as waiting on `wait` (see [`Noting`]).
-#[cfg_attr(not(feature = "patch"), allow(dead_code))]
 pub(crate) fn noting<F: Future>(wait: WaitOn, future: F) -> Noting<F> {
     Noting { wait, future }
 }
@@ -174,6 +173,9 @@ pub(crate) struct Observer {
     main: RefCell<Record>,
     /// What the task being polled noted.
     note: Cell<Option<WaitOn>>,
+    /// The task whose poll ended last, until the loop turns: its end (joiners woken, links
+    /// spawned) and its destructors act on its behalf, for the trace.
+    after: Cell<Option<TaskRef>>,
     pub(crate) trace: Option<Trace>,
     pub(crate) monitor: Option<Monitor>,
 }
@@ -215,6 +217,7 @@ impl Observer {
             records: RefCell::new(Vec::new()),
             main: RefCell::new(Record::default()),
             note: Cell::new(None),
+            after: Cell::new(None),
             trace,
             monitor,
         })))
@@ -309,6 +312,7 @@ impl Observer {
             monitor.poll_end();
         }
         let wait = self.note.take();
+        self.after.set(Some(task));
         let now = Instant::now();
         if polled == Polled::Pending {
             self.with_record(task, |record| {
@@ -322,29 +326,33 @@ impl Observer {
         drop(polling); // leaves the task's span
     }
 
-    /// `task` was queued by a wake (`by`: the task being polled, if any).
+    /// The task a wake or kill happening now is on behalf of: the one being polled (`current`),
+    /// or the one whose poll just ended; `None`: the loop (IO, timers, foreign wakes).
+    fn acting(&self, current: Option<TaskRef>) -> Option<u64> {
+        current.or(self.after.get()).map(|task| task.id)
+    }
+
+    /// `task` was queued by a wake (`current`: the task being polled, if any).
     #[inline]
-    pub(crate) fn woken(&self, task: TaskRef, by: Option<TaskRef>) {
+    pub(crate) fn woken(&self, task: TaskRef, current: Option<TaskRef>) {
         if let Some(trace) = &self.trace {
-            trace.record(
-                task.id,
-                TraceEvent::Wake {
-                    by: by.map(|by| by.id),
-                },
-            );
+            let by = self.acting(current);
+            trace.record(task.id, TraceEvent::Wake { by });
         }
     }
 
-    /// `task` is being killed (`by`: the task being polled, if any).
-    pub(crate) fn killed(&self, task: TaskRef, by: Option<TaskRef>) {
+    /// `task` is being killed (`current`: the task being polled, if any).
+    pub(crate) fn killed(&self, task: TaskRef, current: Option<TaskRef>) {
         if let Some(trace) = &self.trace {
-            trace.record(
-                task.id,
-                TraceEvent::Kill {
-                    by: by.map(|by| by.id),
-                },
-            );
+            let by = self.acting(current);
+            trace.record(task.id, TraceEvent::Kill { by });
         }
+    }
+
+    /// The loop looks at IO, foreign wakes and timers: what it wakes, it wakes itself.
+    #[inline]
+    pub(crate) fn turning(&self) {
+        self.after.set(None);
     }
 
     /// `task` ended as `phase`: its record goes.

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::context;
+use super::observe::{self, WaitOn};
 
 /// Goes to the back of the run queue (gevent's `sleep(0)`): every task queued now runs once
 /// before the caller resumes, so two yielding tasks alternate strictly (SEMANTICS rule 2).
@@ -47,6 +48,7 @@ impl Future for YieldNow {
         }
         self.yielded = true;
         cx.waker().wake_by_ref();
+        observe::note(WaitOn::Primitive("yield_now"));
         Poll::Pending
     }
 }
@@ -100,6 +102,7 @@ impl Future for Idle {
         }
         self.waiting = true;
         context::expect_core("greenery::idle").add_idle_waiter(cx.waker());
+        observe::note(WaitOn::Primitive("idle"));
         Poll::Pending
     }
 }
