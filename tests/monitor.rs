@@ -81,13 +81,13 @@ fn a_green_thread_blocked_in_a_futex_is_reported_once() {
 
 #[test]
 fn a_loop_waiting_for_timers_and_io_is_not_stalled() {
-    let (rt, stalls) = monitored(Duration::from_millis(20));
+    let (rt, stalls) = monitored(Duration::from_millis(50));
     rt.block_on(async {
-        let sleeper = greenery::spawn(greenery::time::sleep(Duration::from_millis(200)));
+        let sleeper = greenery::spawn(greenery::time::sleep(Duration::from_millis(300)));
         let listener = greenery::net::TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap();
-        let accept = greenery::time::timeout(Duration::from_millis(150), listener.accept());
+        let accept = greenery::time::timeout(Duration::from_millis(200), listener.accept());
         assert!(accept.await.is_err());
         sleeper.await.unwrap();
     });
@@ -97,12 +97,12 @@ fn a_loop_waiting_for_timers_and_io_is_not_stalled() {
 
 #[test]
 fn each_stall_is_reported_and_the_main_future_is_named() {
-    let (rt, stalls) = monitored(Duration::from_millis(30));
+    let (rt, stalls) = monitored(Duration::from_millis(50));
     let line = line!() + 1;
     rt.block_on(async {
-        futex_wait(Duration::from_millis(150));
+        futex_wait(Duration::from_millis(250));
         greenery::yield_now().await; // the loop turns: the next block is a new stall
-        futex_wait(Duration::from_millis(150));
+        futex_wait(Duration::from_millis(250));
     });
     drop(rt);
     let stalls = stalls.lock().unwrap();

@@ -270,6 +270,7 @@ fn the_dump_has_one_line_per_task() {
 }
 
 #[test]
+#[cfg(not(feature = "tracing"))] // the feature tracks every runtime's tasks
 fn without_tracking_the_dump_has_ids_names_and_states() {
     greenery::run(async {
         let _h = greenery::task::Builder::new()

@@ -236,6 +236,7 @@ impl Core {
         }
     }
 
+    #[inline]
     pub(super) fn slot_mut<'a>(
         &self,
         tasks: &'a mut Slab<Slot>,
@@ -249,7 +250,16 @@ impl Core {
     // ----- running -----------------------------------------------------------------------
 
     /// Polls one task from the run queue.
+    #[inline]
     fn run_task(&self, task: TaskRef) {
+        // Two copies: the unobserved one is exactly the loop without any observer code.
+        match self.observer.is_some() {
+            false => self.run_task_with::<false>(task),
+            true => self.run_task_with::<true>(task),
+        }
+    }
+
+    fn run_task_with<const OBSERVED: bool>(&self, task: TaskRef) {
         let body: *mut dyn RawTask = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(slot) = self.slot_mut(&mut tasks, task) else {
@@ -266,27 +276,10 @@ impl Core {
             // SAFETY: we only take the address; the body stays pinned in its box.
             unsafe { body.as_mut().get_unchecked_mut() }
         };
-        let observed = self.observer.as_deref();
-        let polling = observed.map(|observer| observer.poll_start(task));
-        self.current.set(Some(task));
-        let waker = self.waker_of(task);
-        let mut cx = Context::from_waker(&waker);
-        // SAFETY: `body` points into a pinned box owned by the slot. While `running` is set the
-        // slot is neither removed nor its body dropped: `kill` only records the request and
-        // every other remover checks `running`, so the box outlives this poll. No borrow of the
-        // slab is held across the call.
-        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-            Pin::new_unchecked(&mut *body).poll(&mut cx)
-        }));
-        self.current.set(None);
-        if let (Some(observer), Some(polling)) = (observed, polling) {
-            let polled = match result {
-                Ok(Poll::Pending) => Polled::Pending,
-                Ok(Poll::Ready(())) => Polled::Ready,
-                Err(_) => Polled::Panicked,
-            };
-            observer.poll_end(task, polling, polled);
-        }
+        let result = match self.observer.as_deref() {
+            Some(observer) if OBSERVED => self.poll_observed(observer, task, body),
+            _ => self.poll_body(task, body),
+        };
         match result {
             Ok(Poll::Pending) => {
                 let kill = {
@@ -305,6 +298,42 @@ impl Core {
             Ok(Poll::Ready(())) => self.finish(task, Phase::Done, None),
             Err(payload) => self.finish(task, Phase::Panicked, Some(payload)),
         }
+    }
+
+    /// Polls `task`'s body as its current task, catching a panic.
+    #[inline(always)]
+    fn poll_body(&self, task: TaskRef, body: *mut dyn RawTask) -> std::thread::Result<Poll<()>> {
+        self.current.set(Some(task));
+        let waker = self.waker_of(task);
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: `body` points into a pinned box owned by the slot. While `running` is set the
+        // slot is neither removed nor its body dropped: `kill` only records the request and
+        // every other remover checks `running`, so the box outlives this poll. No borrow of the
+        // slab is held across the call.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
+            Pin::new_unchecked(&mut *body).poll(&mut cx)
+        }));
+        self.current.set(None);
+        result
+    }
+
+    /// [`poll_body`](Self::poll_body) with the observer told (kept out of the hot path).
+    #[inline(never)]
+    fn poll_observed(
+        &self,
+        observer: &Observer,
+        task: TaskRef,
+        body: *mut dyn RawTask,
+    ) -> std::thread::Result<Poll<()>> {
+        let polling = observer.poll_start(task);
+        let result = self.poll_body(task, body);
+        let polled = match result {
+            Ok(Poll::Pending) => Polled::Pending,
+            Ok(Poll::Ready(())) => Polled::Ready,
+            Err(_) => Polled::Panicked,
+        };
+        observer.poll_end(task, polling, polled);
+        result
     }
 
     // ----- introspection -----------------------------------------------------------------

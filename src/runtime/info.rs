@@ -49,7 +49,10 @@ pub enum Wait {
         /// The joined task's id.
         task: u64,
     },
-    /// A synchronisation primitive or queue: "Queue::get", "Event::wait", "Lock::acquire" ...
+    /// A primitive that keeps a line of waiters, or a wait on several things at once:
+    /// "Queue::get", "Queue::put", "Channel::get", "Event::wait", "Semaphore::acquire" (a
+    /// `Lock` too), "RLock::acquire", "AsyncResult::wait", "joinall", "wait", "wait_all",
+    /// "idle"; in a trace, "yield" for a task that woke itself.
     Primitive(&'static str),
     /// A libc call a green thread made, parked by greenery's hooks (the `patch` feature):
     /// "green thread in read on fd 7".

@@ -253,16 +253,13 @@ fn describe(shared: &Shared, polls: u64, blocked_for: Duration) -> Option<Stall>
     if shared.polls.load(Ordering::Acquire) != polls {
         return None;
     }
-    let name = match task {
-        0 => Some("main".to_string()),
-        _ => {
-            let names = shared.names.lock().unwrap_or_else(PoisonError::into_inner);
-            names.get(&task).map(|name| name.to_string())
-        }
+    let name = {
+        let names = shared.names.lock().unwrap_or_else(PoisonError::into_inner);
+        names.get(&task).map(|name| name.to_string())
     };
     Some(Stall {
         task,
-        name: if task == 0 { None } else { name },
+        name,
         // SAFETY: the loop only ever stores null or a pointer made from a
         // `&'static Location<'static>`, which is valid for the whole program.
         location: unsafe { location.as_ref() },

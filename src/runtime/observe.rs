@@ -173,6 +173,8 @@ pub(crate) struct Observer {
     main: RefCell<Record>,
     /// What the task being polled noted.
     note: Cell<Option<WaitOn>>,
+    /// Whether the task being polled woke itself (a yield: nothing else notes it).
+    woke_itself: Cell<bool>,
     /// The task whose poll ended last, until the loop turns: its end (joiners woken, links
     /// spawned) and its destructors act on its behalf, for the trace.
     after: Cell<Option<TaskRef>>,
@@ -217,6 +219,7 @@ impl Observer {
             records: RefCell::new(Vec::new()),
             main: RefCell::new(Record::default()),
             note: Cell::new(None),
+            woke_itself: Cell::new(false),
             after: Cell::new(None),
             trace,
             monitor,
@@ -286,9 +289,10 @@ impl Observer {
     }
 
     /// `task` is about to be polled.
-    #[inline]
+    #[inline(never)] // out of the loop's hot path: only observed runtimes get here
     pub(crate) fn poll_start(&self, task: TaskRef) -> Polling {
         self.note.set(None);
+        self.woke_itself.set(false);
         if let Some(monitor) = &self.monitor {
             let location = self.with_record(task, |record| record.location).flatten();
             monitor.poll_start(task.id, location);
@@ -306,12 +310,13 @@ impl Observer {
     }
 
     /// `task`'s poll (begun with `polling`) ended as `polled`.
-    #[inline]
+    #[inline(never)] // out of the loop's hot path: only observed runtimes get here
     pub(crate) fn poll_end(&self, task: TaskRef, polling: Polling, polled: Polled) {
         if let Some(monitor) = &self.monitor {
             monitor.poll_end();
         }
-        let wait = self.note.take();
+        let yielded = self.woke_itself.get().then_some(WaitOn::Primitive("yield"));
+        let wait = self.note.take().or(yielded);
         self.after.set(Some(task));
         let now = Instant::now();
         if polled == Polled::Pending {
@@ -333,8 +338,11 @@ impl Observer {
     }
 
     /// `task` was queued by a wake (`current`: the task being polled, if any).
-    #[inline]
+    #[inline(never)] // out of the loop's hot path: only observed runtimes get here
     pub(crate) fn woken(&self, task: TaskRef, current: Option<TaskRef>) {
+        if current == Some(task) {
+            self.woke_itself.set(true);
+        }
         if let Some(trace) = &self.trace {
             let by = self.acting(current);
             trace.record(task.id, TraceEvent::Wake { by });

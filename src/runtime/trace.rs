@@ -145,7 +145,9 @@ impl Trace {
     /// Records the end of a poll of `task`, at `end`.
     pub(crate) fn polled(&self, task: u64, end: Instant, polled: Polled, wait: Option<WaitOn>) {
         self.push(end, task + 1, TraceEvent::PollEnd { polled });
-        if polled == Polled::Pending {
+        // A poll that returned `Pending` is a park; one that noted nothing (a yield, a future
+        // outside greenery) is left at the poll's end.
+        if polled == Polled::Pending && wait.is_some() {
             self.push(end, task + 1, TraceEvent::Park { wait });
         }
     }
@@ -203,12 +205,15 @@ impl Trace {
         if self.written.replace(true) {
             out.push_str(",\n");
         }
-        let _ = write!(
-            out,
-            "{{\"name\":\"{name}\",\"ph\":\"{phase}\",\"ts\":{}.{:03},\"pid\":1,\"tid\":{track}",
-            at / 1_000,
-            at % 1_000
-        );
+        // Events are written by the tens of thousands: no `core::fmt` here.
+        out.push_str("{\"name\":\"");
+        out.push_str(name);
+        out.push_str("\",\"ph\":\"");
+        out.push(phase);
+        out.push_str("\",\"ts\":");
+        micros(out, at);
+        out.push_str(",\"pid\":1,\"tid\":");
+        decimal(out, track);
     }
 
     /// The names and order of the process and of the loop's and main future's tracks.
@@ -286,7 +291,9 @@ impl Trace {
                 match by {
                     Some(0) => out.push_str(",\"args\":{\"by\":\"main\"}"),
                     Some(by) => {
-                        let _ = write!(out, ",\"args\":{{\"by\":\"task #{by}\"}}");
+                        out.push_str(",\"args\":{\"by\":\"task #");
+                        decimal(out, *by);
+                        out.push_str("\"}");
                     }
                     None => out.push_str(",\"args\":{\"by\":\"loop\"}"),
                 }
@@ -310,10 +317,38 @@ impl Trace {
             }
             TraceEvent::LoopWait { nanos } => {
                 self.open(out, "wait", 'X', at, LOOP_TRACK);
-                let _ = write!(out, ",\"dur\":{}.{:03}}}", nanos / 1_000, nanos % 1_000);
+                out.push_str(",\"dur\":");
+                micros(out, *nanos);
+                out.push('}');
             }
         }
     }
+}
+
+/// Appends `n` in decimal.
+fn decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // The digits are ASCII.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+/// Appends `nanos` as microseconds with three decimals (the trace format's unit).
+fn micros(out: &mut String, nanos: u64) {
+    decimal(out, nanos / 1_000);
+    let frac = nanos % 1_000;
+    out.push('.');
+    out.push(char::from(b'0' + (frac / 100) as u8));
+    out.push(char::from(b'0' + (frac / 10 % 10) as u8));
+    out.push(char::from(b'0' + (frac % 10) as u8));
 }
 
 /// Appends `text` to `out` as a JSON string.
@@ -338,6 +373,19 @@ fn json_string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::json_string;
+
+    #[test]
+    fn numbers_are_written_as_the_format_wants() {
+        let mut out = String::new();
+        super::decimal(&mut out, 0);
+        out.push(' ');
+        super::decimal(&mut out, u64::MAX);
+        out.push(' ');
+        super::micros(&mut out, 1_234_005);
+        out.push(' ');
+        super::micros(&mut out, 7);
+        assert_eq!(out, "0 18446744073709551615 1234.005 0.007");
+    }
 
     #[test]
     fn json_strings_are_escaped() {
