@@ -315,18 +315,20 @@ impl Observer {
         if let Some(monitor) = &self.monitor {
             monitor.poll_end();
         }
-        let yielded = self.woke_itself.get().then_some(WaitOn::Primitive("yield"));
-        let wait = self.note.take().or(yielded);
         self.after.set(Some(task));
-        let now = Instant::now();
-        if polled == Polled::Pending {
+        let noted = self.note.take();
+        // A task that woke itself (a yield) is scheduled, not waiting: no clock read for it.
+        let waits = polled == Polled::Pending && (noted.is_some() || !self.woke_itself.get());
+        let now = (waits || self.trace.is_some()).then(Instant::now);
+        if let (true, Some(now)) = (waits, now) {
             self.with_record(task, |record| {
-                record.wait = wait;
+                record.wait = noted;
                 record.parked_at = Some(now);
             });
         }
-        if let Some(trace) = &self.trace {
-            trace.polled(task.id, now, polled, wait);
+        if let (Some(trace), Some(now)) = (&self.trace, now) {
+            let yielded = self.woke_itself.get().then_some(WaitOn::Primitive("yield"));
+            trace.polled(task.id, now, polled, noted.or(yielded));
         }
         drop(polling); // leaves the task's span
     }
