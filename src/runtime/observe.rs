@@ -420,3 +420,14 @@ impl Drop for Observer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// What tracking costs per task slot (72 bytes on 64-bit Linux without `tracing`, as
+    /// `docs/benchmarks.md` says): a guard against it growing unnoticed.
+    #[test]
+    #[cfg(not(feature = "tracing"))]
+    fn a_tracked_tasks_record_stays_small() {
+        assert_eq!(std::mem::size_of::<super::Record>(), 72);
+    }
+}
