@@ -94,6 +94,29 @@
 //! assert_eq!(total, 6);
 //! ```
 //!
+//! # Seeing inside the loop
+//!
+//! [`runtime::print_run_info`] lists every task with its state, what it waits on, for how long,
+//! and where it was spawned (gevent's `print_run_info`; spawn locations and waits are kept by
+//! runtimes built with [`Builder::track_tasks`]). [`Builder::trace`] (or `GREENERY_TRACE=out.json`)
+//! writes a scheduling trace Perfetto opens; [`Builder::monitor`] (or `GREENERY_MONITOR=1`)
+//! starts a watchdog that reports a task blocking the loop in a call no hook sees; the `tracing`
+//! cargo feature gives every task a `tracing` span, entered on each poll.
+//!
+//! ```
+//! let rt = greenery::Builder::new().track_tasks(true).build().unwrap();
+//! rt.block_on(async {
+//!     let event = greenery::sync::Event::new();
+//!     let e = event.clone();
+//!     let waiter = greenery::spawn(async move { e.wait().await });
+//!     greenery::yield_now().await;
+//!     let info = greenery::runtime::run_info();
+//!     assert_eq!(info.tasks[1].waits_on, Some(greenery::runtime::Wait::Primitive("Event::wait")));
+//!     event.set();
+//!     waiter.await.unwrap();
+//! });
+//! ```
+//!
 //! See `docs/scheduling.md` for the scheduling rules and where greenery differs from gevent.
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]

@@ -102,7 +102,7 @@ impl Signals {
             check(signal)?;
         }
         let mut delivery = signal_hook_mio::v1_0::Signals::new(&signals)?;
-        let registration = Registration::new(&mut delivery, Interest::READABLE)?;
+        let registration = Registration::new(&mut delivery, None, Interest::READABLE)?;
         Ok(Signals {
             registration,
             delivery,

@@ -20,6 +20,7 @@ use super::node::{Finish, Killed, Kind, Node, Resume, State, Suspend};
 use super::stack::Running;
 use crate::greenlet::slot::Slot;
 use crate::greenlet::Error;
+use crate::runtime::observe;
 
 // ----- the current greenlet ------------------------------------------------------------------
 
@@ -289,6 +290,7 @@ fn transfer(me: &Node, target: &Rc<Node>, message: &mut Message, accepts: Port) 
         };
     }
     // The native root drives the fibers itself until one switches back to it.
+    observe::switched(ptr::from_ref(me) as usize, Rc::as_ptr(target) as usize);
     let stop = drive(target.clone(), Resume::Go(message));
     me.state.set(State::Running);
     match stop {
@@ -416,6 +418,7 @@ pub(crate) fn drive(mut node: Rc<Node>, mut input: Resume) -> Stop {
                     Rc::from_raw(target)
                 };
                 let from = std::mem::replace(&mut node, target);
+                observe::switched(Rc::as_ptr(&from) as usize, Rc::as_ptr(&node) as usize);
                 if from.handles.get() == 0 && matches!(from.kind, Kind::Greenlet) {
                     leftovers.unreachable = Some(from);
                 }
@@ -445,6 +448,7 @@ pub(crate) fn drive(mut node: Rc<Node>, mut input: Resume) -> Stop {
                          green thread, or running), so its result has nowhere to go"
                     ),
                 }
+                observe::switched(Rc::as_ptr(&node) as usize, Rc::as_ptr(&parent) as usize);
                 if parent.is_native() {
                     return Stop::Native(message, leftovers);
                 }

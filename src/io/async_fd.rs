@@ -95,8 +95,11 @@ impl<T: AsFd> AsyncFd<T> {
                 "AsyncFd needs a non-blocking descriptor (set O_NONBLOCK first)",
             ));
         }
-        let registration =
-            Registration::new(&mut SourceFd(&fd), Interest::READABLE | Interest::WRITABLE)?;
+        let registration = Registration::new(
+            &mut SourceFd(&fd),
+            Some(fd),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
         Ok(AsyncFd {
             registration,
             inner: Some(inner),

@@ -1,6 +1,7 @@
 //! A mio source registered with the runtime's reactor: the one piece every socket type wraps.
 
 use std::io;
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 use mio::event::Source;
@@ -20,8 +21,12 @@ pub(crate) struct Registered<S: Source> {
 
 impl<S: Source> Registered<S> {
     /// Registers `source` with the runtime driving this thread; fails outside one.
-    pub(crate) fn new(mut source: S, interest: Interest) -> io::Result<Registered<S>> {
-        let registration = Registration::new(&mut source, interest)?;
+    pub(crate) fn new(mut source: S, interest: Interest) -> io::Result<Registered<S>>
+    where
+        S: AsRawFd,
+    {
+        let fd = source.as_raw_fd();
+        let registration = Registration::new(&mut source, Some(fd), interest)?;
         Ok(Registered {
             registration,
             source,

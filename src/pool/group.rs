@@ -84,6 +84,7 @@ impl Inner {
     }
 
     /// Spawns `future` as a tracked task that holds `permit` until it ends.
+    #[track_caller]
     pub(crate) fn spawn_tracked<F>(
         self: &Rc<Self>,
         permit: Option<SemaphoreGuard>,
@@ -210,6 +211,7 @@ impl Group {
     ///     assert_eq!(h.await.unwrap(), 5);
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,

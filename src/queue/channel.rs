@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_core::Stream;
 
 use super::error::{Closed, Empty, PutError};
+use crate::runtime::observe::{self, WaitOn};
 use crate::sync::waitlist::{Key, WaitList};
 
 struct State<T> {
@@ -260,7 +261,8 @@ fn take<T>(state: &mut State<T>) -> Option<T> {
 fn poll_get<T>(shared: &Shared<T>, key: &mut Option<Key>, cx: &mut Context<'_>) -> Poll<T> {
     let mut state = shared.borrow_mut();
     let item = take(&mut state);
-    state.getters.wait_turn(key, item, cx.waker())
+    let poll = state.getters.wait_turn(key, item, cx.waker());
+    observe::pending_on(poll, WaitOn::Primitive("Channel::get"))
 }
 
 /// One poll of a getter that sees the end: `None` once the channel is closed and nobody offers.
@@ -275,7 +277,8 @@ fn poll_next<T>(
         state.getters.leave(key, false);
         return Poll::Ready(None);
     }
-    state.getters.wait_turn(key, item, cx.waker()).map(Some)
+    let poll = state.getters.wait_turn(key, item, cx.waker()).map(Some);
+    observe::pending_on(poll, WaitOn::Primitive("Channel::get"))
 }
 
 fn leave_getters<T>(shared: &Shared<T>, key: &mut Option<Key>) {
@@ -381,6 +384,7 @@ impl<T> Future for ChannelPut<T> {
                 let item = this.item.take();
                 this.key = Some(state.putters.push(Some(cx.waker().clone()), item));
                 state.getters.notify_one();
+                observe::note(WaitOn::Primitive("Channel::put"));
                 Poll::Pending
             }
             Some(key) if state.putters.payload_mut(key).is_none() => {
@@ -390,6 +394,7 @@ impl<T> Future for ChannelPut<T> {
             }
             Some(key) => {
                 state.putters.rearm(key, cx.waker());
+                observe::note(WaitOn::Primitive("Channel::put"));
                 Poll::Pending
             }
         }

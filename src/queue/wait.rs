@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use super::error::Closed;
 use super::queue::Shared;
 use super::store::{Fifo, Store};
+use crate::runtime::observe::{self, WaitOn};
 use crate::sync::waitlist::Key;
 
 pub(super) fn poll_get<T, S: Store<T>>(
@@ -18,7 +19,8 @@ pub(super) fn poll_get<T, S: Store<T>>(
 ) -> Poll<T> {
     let mut state = shared.borrow_mut();
     let item = state.take();
-    state.getters.wait_turn(key, item, cx.waker())
+    let poll = state.getters.wait_turn(key, item, cx.waker());
+    observe::pending_on(poll, WaitOn::Primitive("Queue::get"))
 }
 
 /// One poll of a getter that sees the end: `None` once the queue is closed and empty.
@@ -34,7 +36,8 @@ pub(super) fn poll_next<T, S: Store<T>>(
         state.getters.leave(key, false);
         return Poll::Ready(None);
     }
-    state.getters.wait_turn(key, item, cx.waker()).map(Some)
+    let poll = state.getters.wait_turn(key, item, cx.waker()).map(Some);
+    observe::pending_on(poll, WaitOn::Primitive("Queue::get"))
 }
 
 /// The future of [`Queue::put`](super::Queue::put). Dropping it before it finishes leaves the line and drops
@@ -80,6 +83,7 @@ impl<T, S: Store<T>> Future for Put<T, S> {
                     // gevent's hand-out pass alternates: one putter, then one getter. A
                     // getter woken for an item already there goes first.
                     cx.waker().wake_by_ref();
+                    observe::note(WaitOn::Primitive("Queue::put"));
                     return Poll::Pending;
                 }
                 state.putters.remove(key);
@@ -90,6 +94,7 @@ impl<T, S: Store<T>> Future for Put<T, S> {
             return Poll::Ready(Ok(()));
         }
         state.putters.park(&mut this.key, cx.waker());
+        observe::note(WaitOn::Primitive("Queue::put"));
         Poll::Pending
     }
 }
@@ -233,6 +238,7 @@ impl<T, S> Future for QueueJoin<T, S> {
             Some(key) => state.joiners.set_waker(key, cx.waker()),
             None => this.key = Some(state.joiners.push(Some(cx.waker().clone()), ())),
         }
+        observe::note(WaitOn::Primitive("Queue::join"));
         Poll::Pending
     }
 }

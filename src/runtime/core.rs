@@ -12,7 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::{self, AssertUnwindSafe, Location};
 use std::pin::{pin, Pin};
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use super::context::Entered;
 use super::io::Reactor;
 use super::kill::Killed;
 use super::loop_exit::{Catchers, LoopExit};
+use super::observe::{Observer, Polled};
 use super::task::{Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
 use super::timer::clock::Clock;
 use super::timer::heap::Timers;
@@ -55,10 +56,13 @@ pub(crate) struct Core {
     pub(super) this: Weak<Core>,
     /// State that modules above the core keep per runtime (see [`Core::local`]).
     locals: RefCell<Vec<Rc<dyn Any>>>,
+    /// Run info, trace, monitor, `tracing` spans: `None` unless asked for (`observe.rs`).
+    pub(crate) observer: Option<Box<Observer>>,
 }
 
 impl Core {
     pub(crate) fn new(config: Config) -> io::Result<Rc<Core>> {
+        let observer = Observer::new(&config)?;
         let (reactor, mio_waker) = Reactor::new()?;
         let shared = Arc::new(Shared::new(mio_waker));
         let id = waker::registry_insert(shared.clone()).ok_or_else(|| {
@@ -86,6 +90,7 @@ impl Core {
             abort: RefCell::new(None),
             this: this.clone(),
             locals: RefCell::new(Vec::new()),
+            observer,
         }))
     }
 
@@ -112,7 +117,10 @@ impl Core {
 
     // ----- spawning and scheduling -------------------------------------------------------
 
-    /// Adds a task; it is queued at the back of the run queue unless `start` is false.
+    /// Adds a task; it is queued at the back of the run queue unless `start` is false. Its
+    /// spawn location is the caller's (every spawn function up to the user's call site is
+    /// `#[track_caller]`).
+    #[track_caller]
     pub(crate) fn spawn_raw(
         &self,
         body: Pin<Box<dyn RawTask>>,
@@ -132,6 +140,9 @@ impl Core {
             index: index as u32,
             id,
         };
+        if let Some(observer) = &self.observer {
+            observer.spawned(self.current.get(), task, name.as_ref(), Location::caller());
+        }
         entry.insert(Slot {
             id,
             body: Some(body),
@@ -166,6 +177,9 @@ impl Core {
         if packed.index == MAX_INDEX {
             if !self.main_scheduled.replace(true) {
                 self.run_queue.borrow_mut().push_back(MAIN);
+                if let Some(observer) = &self.observer {
+                    observer.woken(MAIN, self.current.get());
+                }
             }
             return;
         }
@@ -183,6 +197,9 @@ impl Core {
         };
         drop(tasks);
         self.run_queue.borrow_mut().push_back(task);
+        if let Some(observer) = &self.observer {
+            observer.woken(task, self.current.get());
+        }
     }
 
     pub(crate) fn start(&self, task: TaskRef) {
@@ -219,6 +236,7 @@ impl Core {
         }
     }
 
+    #[inline]
     pub(super) fn slot_mut<'a>(
         &self,
         tasks: &'a mut Slab<Slot>,
@@ -232,7 +250,16 @@ impl Core {
     // ----- running -----------------------------------------------------------------------
 
     /// Polls one task from the run queue.
+    #[inline]
     fn run_task(&self, task: TaskRef) {
+        // Two copies: the unobserved one is exactly the loop without any observer code.
+        match self.observer.is_some() {
+            false => self.run_task_with::<false>(task),
+            true => self.run_task_with::<true>(task),
+        }
+    }
+
+    fn run_task_with<const OBSERVED: bool>(&self, task: TaskRef) {
         let body: *mut dyn RawTask = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(slot) = self.slot_mut(&mut tasks, task) else {
@@ -249,17 +276,10 @@ impl Core {
             // SAFETY: we only take the address; the body stays pinned in its box.
             unsafe { body.as_mut().get_unchecked_mut() }
         };
-        self.current.set(Some(task));
-        let waker = self.waker_of(task);
-        let mut cx = Context::from_waker(&waker);
-        // SAFETY: `body` points into a pinned box owned by the slot. While `running` is set the
-        // slot is neither removed nor its body dropped: `kill` only records the request and
-        // every other remover checks `running`, so the box outlives this poll. No borrow of the
-        // slab is held across the call.
-        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
-            Pin::new_unchecked(&mut *body).poll(&mut cx)
-        }));
-        self.current.set(None);
+        let result = match self.observer.as_deref() {
+            Some(observer) if OBSERVED => self.poll_observed(observer, task, body),
+            _ => self.poll_body(task, body),
+        };
         match result {
             Ok(Poll::Pending) => {
                 let kill = {
@@ -278,6 +298,42 @@ impl Core {
             Ok(Poll::Ready(())) => self.finish(task, Phase::Done, None),
             Err(payload) => self.finish(task, Phase::Panicked, Some(payload)),
         }
+    }
+
+    /// Polls `task`'s body as its current task, catching a panic.
+    #[inline(always)]
+    fn poll_body(&self, task: TaskRef, body: *mut dyn RawTask) -> std::thread::Result<Poll<()>> {
+        self.current.set(Some(task));
+        let waker = self.waker_of(task);
+        let mut cx = Context::from_waker(&waker);
+        // SAFETY: `body` points into a pinned box owned by the slot. While `running` is set the
+        // slot is neither removed nor its body dropped: `kill` only records the request and
+        // every other remover checks `running`, so the box outlives this poll. No borrow of the
+        // slab is held across the call.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| unsafe {
+            Pin::new_unchecked(&mut *body).poll(&mut cx)
+        }));
+        self.current.set(None);
+        result
+    }
+
+    /// [`poll_body`](Self::poll_body) with the observer told (kept out of the hot path).
+    #[inline(never)]
+    fn poll_observed(
+        &self,
+        observer: &Observer,
+        task: TaskRef,
+        body: *mut dyn RawTask,
+    ) -> std::thread::Result<Poll<()>> {
+        let polling = observer.poll_start(task);
+        let result = self.poll_body(task, body);
+        let polled = match result {
+            Ok(Poll::Pending) => Polled::Pending,
+            Ok(Poll::Ready(())) => Polled::Ready,
+            Err(_) => Polled::Panicked,
+        };
+        observer.poll_end(task, polling, polled);
+        result
     }
 
     // ----- introspection -----------------------------------------------------------------
@@ -334,8 +390,13 @@ impl Core {
 
     // ----- the loop ----------------------------------------------------------------------
 
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> Result<F::Output, LoopExit> {
         let _entered = Entered::new(self);
+        let observed = self.observer.as_deref();
+        if let Some(observer) = observed {
+            observer.main_started(Location::caller());
+        }
         let mut future = pin!(future);
         let main_waker = self.waker_of(MAIN);
         let mut cx = Context::from_waker(&main_waker);
@@ -351,9 +412,17 @@ impl Core {
                     if !self.main_scheduled.replace(false) {
                         continue;
                     }
+                    let polling = observed.map(|observer| observer.poll_start(MAIN));
                     self.current.set(Some(MAIN));
                     let result = future.as_mut().poll(&mut cx);
                     self.current.set(None);
+                    if let (Some(observer), Some(polling)) = (observed, polling) {
+                        let polled = match result {
+                            Poll::Pending => Polled::Pending,
+                            Poll::Ready(_) => Polled::Ready,
+                        };
+                        observer.poll_end(MAIN, polling, polled);
+                    }
                     if let Poll::Ready(output) = result {
                         return Ok(output);
                     }
@@ -417,7 +486,12 @@ impl Core {
         let slack = self.config.timer_slack;
         let wake_at = next_deadline.map(|deadline| deadline.checked_add(slack).unwrap_or(deadline));
         let timeout = wake_at.map(|at| at.saturating_duration_since(self.now()));
+        let observer = self.observer.as_deref().filter(|o| o.times_loop());
+        let waited_from = observer.map(|_| Instant::now());
         self.turn_until(timeout, wake_at);
+        if let (Some(observer), Some(start)) = (observer, waited_from) {
+            observer.loop_waited(start);
+        }
         Ok(())
     }
 
@@ -427,6 +501,9 @@ impl Core {
     }
 
     fn turn_until(&self, timeout: Option<Duration>, deadline: Option<Instant>) {
+        if let Some(observer) = &self.observer {
+            observer.turning();
+        }
         let mut ready = Vec::new();
         let remote = self.reactor.poll(timeout, deadline, &mut ready);
         ready.into_iter().for_each(Waker::wake);

@@ -8,6 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
 use std::io;
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -20,6 +21,7 @@ use slab::Slab;
 
 use super::context;
 use super::core::Core;
+use super::observe::{self, WaitOn};
 
 const WAKER_TOKEN: Token = Token(usize::MAX);
 #[cfg(target_os = "linux")]
@@ -61,8 +63,9 @@ impl Direction {
 
 /// One registered source: the readiness seen so far and the tasks parked on each direction
 /// (several tasks may wait on one direction, e.g. two acceptors sharing a listener).
-#[derive(Default)]
 struct IoEntry {
+    /// The descriptor, when the registration was told (for run info).
+    fd: Option<RawFd>,
     readiness: u8,
     readers: Vec<Waker>,
     writers: Vec<Waker>,
@@ -214,8 +217,13 @@ pub(crate) struct Registration {
 }
 
 impl Registration {
-    /// Registers `source` for `interest` with the runtime driving this thread.
-    pub(crate) fn new(source: &mut impl Source, interest: Interest) -> io::Result<Registration> {
+    /// Registers `source` (descriptor `fd`, when known: run info names it) for `interest`
+    /// with the runtime driving this thread.
+    pub(crate) fn new(
+        source: &mut impl Source,
+        fd: Option<RawFd>,
+        interest: Interest,
+    ) -> io::Result<Registration> {
         let core = context::current_core().ok_or_else(|| {
             io::Error::other("greenery IO must be used inside a greenery runtime (greenery::run)")
         })?;
@@ -229,7 +237,12 @@ impl Registration {
                 .borrow()
                 .registry()
                 .register(source, Token(key), interest)?;
-            entry.insert(IoEntry::default());
+            entry.insert(IoEntry {
+                fd,
+                readiness: 0,
+                readers: Vec::new(),
+                writers: Vec::new(),
+            });
             key
         };
         Ok(Registration { core, key })
@@ -245,6 +258,7 @@ impl Registration {
             return Poll::Ready(());
         }
         reactor.park(entry.waiters(direction), cx.waker());
+        observe::note(WaitOn::Io(entry.fd, direction));
         Poll::Pending
     }
 
@@ -290,6 +304,7 @@ impl Registration {
         let entry = &mut sources[self.key];
         entry.readiness &= !direction.ready_mask();
         reactor.park(entry.waiters(direction), cx.waker());
+        observe::note(WaitOn::Io(entry.fd, direction));
         Poll::Pending
     }
 

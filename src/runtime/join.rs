@@ -15,6 +15,7 @@ use super::core::{panic_message, Core};
 use super::kill::{Kill, Killed};
 use super::lifecycle::JoinOutcome;
 use super::loop_exit::catch_loop_exit;
+use super::observe::{noting, WaitOn};
 use super::task::{Task, TaskRef};
 
 /// Why a task produced no value.
@@ -412,7 +413,7 @@ pub async fn joinall_indexed<T>(
     let mut pending: Vec<(usize, JoinHandle<T>)> = handles.into_iter().enumerate().collect();
     let mut results = Vec::with_capacity(pending.len());
     let mut first = true;
-    poll_fn(|cx| {
+    let all = poll_fn(|cx| {
         // Tasks found finished on the first look keep their input order; later, several may
         // have finished since the last poll: order those as they finished.
         let mut round = Vec::new();
@@ -436,8 +437,8 @@ pub async fn joinall_indexed<T>(
         } else {
             Poll::Pending
         }
-    })
-    .await;
+    });
+    noting(WaitOn::Primitive("joinall"), all).await;
     results
 }
 
@@ -459,7 +460,7 @@ pub async fn try_joinall<T>(
 ) -> Result<Vec<T>, JoinError> {
     let mut slots: Vec<(JoinHandle<T>, Option<T>)> =
         handles.into_iter().map(|handle| (handle, None)).collect();
-    poll_fn(|cx| {
+    let all = poll_fn(|cx| {
         let mut all = true;
         for (handle, value) in slots.iter_mut() {
             if value.is_some() {
@@ -476,8 +477,8 @@ pub async fn try_joinall<T>(
         } else {
             Poll::Pending
         }
-    })
-    .await?;
+    });
+    noting(WaitOn::Primitive("joinall"), all).await?;
     Ok(slots.into_iter().filter_map(|(_, value)| value).collect())
 }
 
@@ -521,6 +522,7 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
             Poll::Pending
         }
     });
+    let all = noting(WaitOn::Primitive("wait"), all);
     match timeout {
         Some(limit) => {
             let _ = super::timer::timeout(limit, all).await;
@@ -557,5 +559,6 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
 /// });
 /// ```
 pub async fn wait_all() {
-    let _ = catch_loop_exit(std::future::pending::<()>()).await;
+    let nothing_left = catch_loop_exit(std::future::pending::<()>());
+    let _ = noting(WaitOn::Primitive("wait_all"), nothing_left).await;
 }

@@ -20,6 +20,7 @@ use super::handle::Task;
 use super::join::JoinError;
 use super::kill::{KillScope, Killed};
 use super::link::{Link, LinkKey, LinkOn, Watcher};
+use super::observe::{self, WaitOn};
 use super::task::{self, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState};
 use super::timer::heap::TimerKey;
 use super::waker::MAX_INDEX;
@@ -115,6 +116,9 @@ impl Core {
             if slot.phase.is_finished() {
                 return;
             }
+            if let Some(observer) = &self.observer {
+                observer.killed(task, self.current_task());
+            }
             let scope = slot
                 .rare_ref()
                 .and_then(|rare| rare.kill_scopes.iter().rev().find(|s| s.is_open()));
@@ -174,6 +178,9 @@ impl Core {
     fn end(&self, tasks: &mut Slab<Slot>, task: TaskRef, mut garbage: Garbage) -> Garbage {
         let slot = &mut tasks[task.index as usize];
         garbage.task = Some(task);
+        if let Some(observer) = &self.observer {
+            observer.ended(task, slot.phase);
+        }
         if let Some(extra) = slot.extra.as_mut() {
             let count = self.finish_count.get() + 1;
             self.finish_count.set(count);
@@ -356,6 +363,7 @@ impl Core {
         if !known {
             watchers.push(Watcher::Join(waker.clone()));
         }
+        observe::note(WaitOn::Join(task.id));
         false
     }
 

@@ -15,15 +15,19 @@ pub(crate) mod context;
 pub(crate) mod core;
 mod foreign;
 mod handle;
+mod info;
 pub(crate) mod io;
 mod join;
 mod kill;
 mod lifecycle;
 mod link;
 mod loop_exit;
+mod monitor;
+pub(crate) mod observe;
 mod spawn;
 pub(crate) mod task;
 pub(crate) mod timer;
+mod trace;
 pub(crate) mod waker;
 mod yield_now;
 
@@ -32,12 +36,14 @@ use std::rc::Rc;
 
 pub use self::builder::{Builder, LoopExitPolicy, PanicPolicy};
 pub use self::foreign::{foreign, Foreign};
+pub use self::info::{print_run_info, run_info, RunInfo, TaskEntry, Wait};
 pub use self::join::{
     joinall, joinall_indexed, try_joinall, wait, wait_all, JoinError, JoinHandle,
 };
 pub use self::kill::{catch_kill, CatchKill, Kill, Killed};
 pub use self::link::LinkKey;
 pub use self::loop_exit::{catch_loop_exit, CatchLoopExit, LoopExit};
+pub use self::monitor::Stall;
 pub use self::spawn::{spawn, spawn_later, Builder as TaskBuilder};
 pub use self::task::{Join, Task, TaskInfo, TaskState};
 pub use self::waker::KeepAlive;
@@ -113,6 +119,7 @@ impl Runtime {
     /// let h = rt.spawn(async { 5 });
     /// assert_eq!(rt.block_on(h).unwrap(), 5);
     /// ```
+    #[track_caller]
     pub fn spawn<F: Future + 'static>(&self, future: F) -> JoinHandle<F::Output> {
         let task = self.core.spawn_raw(task::boxed(future), None, true);
         JoinHandle::new(self.core.clone(), task)
@@ -129,6 +136,41 @@ impl Runtime {
     pub fn keep_alive(&self) -> KeepAlive {
         KeepAlive::new(self.core.shared.clone())
     }
+
+    /// A snapshot of this runtime's tasks and loop (see [`run_info`]), taken from outside
+    /// it; between `block_on` calls there is no main future to list.
+    ///
+    /// ```
+    /// let rt = greenery::Builder::new().track_tasks(true).build().unwrap();
+    /// let _h = rt.spawn(async {});
+    /// let info = rt.run_info();
+    /// assert_eq!(info.tasks.len(), 1);
+    /// assert_eq!(info.run_queue, 1);
+    /// assert!(info.to_string().contains("task #1: scheduled; spawned at "));
+    /// ```
+    pub fn run_info(&self) -> RunInfo {
+        let running = context::with_core(|core| std::ptr::eq(core, &*self.core)) == Some(true);
+        self.core.run_info(running)
+    }
+
+    /// Writes the trace recorded so far to its file (see [`Builder::trace`]), which is then
+    /// complete JSON; the runtime keeps tracing. Does nothing without a trace.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("greenery-flush-{}.json", std::process::id()));
+    /// let rt = greenery::Builder::new().trace(&path).build().unwrap();
+    /// rt.block_on(greenery::yield_now());
+    /// rt.flush_trace().unwrap();
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("\"name\":\"poll\""));
+    /// # drop(rt);
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn flush_trace(&self) -> std::io::Result<()> {
+        match &self.core.observer {
+            Some(observer) => observer.flush(),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Drop for Runtime {
@@ -138,6 +180,9 @@ impl Drop for Runtime {
             .then(|| context::Entered::new(&self.core));
         self.core.shutdown();
         drop(entered);
+        if let Err(err) = self.flush_trace() {
+            core::report(format_args!("greenery: {err}"));
+        }
     }
 }
 
@@ -193,7 +238,7 @@ pub fn try_run<F: Future>(future: F) -> Result<F::Output, LoopExit> {
     }
     let runtime = match Runtime::new() {
         Ok(runtime) => runtime,
-        Err(err) => panic!("greenery: cannot create the reactor: {err}"),
+        Err(err) => panic!("greenery: cannot create the runtime: {err}"),
     };
     runtime.try_block_on(future)
 }

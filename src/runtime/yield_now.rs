@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::context;
+use super::observe::{self, WaitOn};
 
 /// Goes to the back of the run queue (gevent's `sleep(0)`): every task queued now runs once
 /// before the caller resumes, so two yielding tasks alternate strictly (SEMANTICS rule 2).
@@ -46,6 +47,8 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
+        // No note of what it waits on: it is queued again at once (run info lists it as
+        // scheduled), and a note here measurably slows the yield path.
         cx.waker().wake_by_ref();
         Poll::Pending
     }
@@ -100,6 +103,7 @@ impl Future for Idle {
         }
         self.waiting = true;
         context::expect_core("greenery::idle").add_idle_waiter(cx.waker());
+        observe::note(WaitOn::Primitive("idle"));
         Poll::Pending
     }
 }

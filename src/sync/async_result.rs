@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::waitlist::{Key, WaitList};
+use crate::runtime::observe::{self, WaitOn};
 use crate::time::Elapsed;
 
 /// A one-shot result: set once with a value or an error, read by any number of waiters, who
@@ -296,6 +297,7 @@ impl<T, E> Future for ResultWait<T, E> {
             Some(key) => state.waiters.set_waker(key, cx.waker()),
             None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
         }
+        observe::note(WaitOn::Primitive("AsyncResult::wait"));
         Poll::Pending
     }
 }

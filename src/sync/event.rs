@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::waitlist::{Key, WaitList};
+use crate::runtime::observe::{self, WaitOn};
 
 /// A flag that tasks wait for: [`set`](Event::set) wakes every waiter, in the order they
 /// started waiting (gevent's `Event`, SEMANTICS rule 17).
@@ -164,6 +165,7 @@ impl Future for EventWait {
             Some(key) => state.waiters.set_waker(key, cx.waker()),
             None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
         }
+        observe::note(WaitOn::Primitive("Event::wait"));
         Poll::Pending
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::semaphore::ReleaseError;
 use super::waitlist::{Key, WaitList};
 use crate::runtime::context;
+use crate::runtime::observe::{self, WaitOn};
 use crate::runtime::task::{TaskRef, MAIN};
 use crate::time::Elapsed;
 
@@ -292,7 +293,8 @@ impl Future for RLockAcquire {
         let guard = take(&mut state, me()).then(|| RLockGuard {
             shared: Some(this.shared.clone()),
         });
-        state.waiters.wait_turn(&mut this.key, guard, cx.waker())
+        let poll = state.waiters.wait_turn(&mut this.key, guard, cx.waker());
+        observe::pending_on(poll, WaitOn::Primitive("RLock::acquire"))
     }
 }
 

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::waitlist::{Key, WaitList};
+use crate::runtime::observe::{self, WaitOn};
 use crate::time::Elapsed;
 
 /// The error of releasing something that was not held: a [`BoundedSemaphore`] released more
@@ -524,7 +525,8 @@ impl Future for Acquire {
                 shared: Some(this.shared.clone()),
             }
         });
-        state.waiters.wait_turn(&mut this.key, guard, cx.waker())
+        let poll = state.waiters.wait_turn(&mut this.key, guard, cx.waker());
+        observe::pending_on(poll, WaitOn::Primitive("Semaphore::acquire"))
     }
 }
 

@@ -15,6 +15,7 @@ use mio::Interest;
 
 use crate::green::{park, Unparked};
 use crate::runtime::io::{Direction, Registration};
+use crate::runtime::observe::{noting, WaitOn};
 
 /// The reactor registration of each fd a green thread of a runtime waited on, kept in the
 /// runtime (`Core::local`) so they go with it.
@@ -30,7 +31,7 @@ fn registration(fd: libc::c_int) -> Option<Rc<Registration>> {
         return Some(existing.clone());
     }
     let interest = Interest::READABLE | Interest::WRITABLE;
-    let fresh = Rc::new(Registration::new(&mut SourceFd(&fd), interest).ok()?);
+    let fresh = Rc::new(Registration::new(&mut SourceFd(&fd), Some(fd), interest).ok()?);
     if map.len() <= index {
         map.resize(index + 1, None);
     }
@@ -79,7 +80,16 @@ pub(super) fn ready(
         direction,
         poll_fn(|cx| registration.poll_ready(cx, direction)),
     );
-    park(until(deadline, wait)).map(|ready| ready.is_some())
+    let call = match direction {
+        Direction::Read => "read",
+        Direction::Write => "write",
+    };
+    let hooked = WaitOn::Hooked {
+        call,
+        fd: Some(fd),
+        deadline,
+    };
+    park(noting(hooked, until(deadline, wait))).map(|ready| ready.is_some())
 }
 
 /// Waits until one of `fds` (with the directions asked of each) may be ready, or `deadline`
@@ -102,14 +112,16 @@ pub(super) fn any_ready(
             }
         }
     }
-    park(until(
+    let hooked = WaitOn::Hooked {
+        call: "poll",
+        fd: fds.first().map(|&(fd, _, _)| fd),
         deadline,
-        AnyReady {
-            watched,
-            waker: None,
-        },
-    ))
-    .map(|ready| ready.is_some())
+    };
+    let any = AnyReady {
+        watched,
+        waker: None,
+    };
+    park(noting(hooked, until(deadline, any))).map(|ready| ready.is_some())
 }
 
 /// Ready when one of its sources is; takes its waker back from all of them when dropped.
@@ -147,7 +159,13 @@ impl Drop for AnyReady {
 
 /// Sleeps for `duration`.
 pub(super) fn sleep(duration: Duration) -> Result<(), Unparked> {
-    park(crate::time::sleep(duration))
+    let nap = crate::time::sleep(duration);
+    let hooked = WaitOn::Hooked {
+        call: "sleep",
+        fd: None,
+        deadline: nap.deadline(),
+    };
+    park(noting(hooked, nap))
 }
 
 /// Runs `future` until `deadline` (`None`: no deadline); `None` if the deadline came first.
@@ -163,7 +181,12 @@ pub(super) fn job<T: Send + 'static>(
     job: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Unparked> {
     let handle = crate::blocking::spawn_blocking(job);
-    match park(handle) {
+    let hooked = WaitOn::Hooked {
+        call: "getaddrinfo",
+        fd: None,
+        deadline: None,
+    };
+    match park(noting(hooked, handle)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(panic)) => std::panic::resume_unwind(panic.into_panic()),
         Err(unparked) => Err(unparked),

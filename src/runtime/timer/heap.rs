@@ -121,8 +121,7 @@ impl Timers {
         due
     }
 
-    /// How many timers are armed.
-    #[cfg(test)]
+    /// How many timers are armed (for run info: it walks every entry).
     pub(crate) fn armed(&self) -> usize {
         self.entries
             .iter()

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::heap::TimerKey;
 use crate::runtime::context;
 use crate::runtime::core::Core;
+use crate::runtime::observe::{self, WaitOn};
 
 /// Waits until `duration` has passed (gevent's `sleep(seconds)`).
 ///
@@ -103,13 +104,11 @@ impl Sleep {
     pub fn is_elapsed(&self) -> bool {
         matches!(self.state, State::Done)
     }
-}
 
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
+    /// One poll of the timer, without noting the wait (a [`Timeout`](super::Timeout) lets
+    /// its future say what the task waits on).
+    pub(super) fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         match &this.state {
             State::Done => Poll::Ready(()),
             State::Yielded => {
@@ -140,6 +139,18 @@ impl Future for Sleep {
                 }
             }
         }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let poll = self.poll_timer(cx);
+        if poll.is_pending() {
+            observe::note(WaitOn::Sleep(self.deadline));
+        }
+        poll
     }
 }
 
