@@ -330,7 +330,7 @@ impl Observer {
             let yielded = self.woke_itself.get().then_some(WaitOn::Primitive("yield"));
             trace.polled(task.id, now, polled, noted.or(yielded));
         }
-        drop(polling); // leaves the task's span
+        let _leaves_the_task_span = polling;
     }
 
     /// The task a wake or kill happening now is on behalf of: the one being polled (`current`),
@@ -367,8 +367,8 @@ impl Observer {
 
     /// `task` ended as `phase`: its record goes.
     pub(crate) fn ended(&self, task: TaskRef, phase: Phase) {
-        let dropped = self.with_record(task, std::mem::take);
-        drop(dropped);
+        // The record (and its span, with `tracing`) goes now, outside `with_record`'s borrow.
+        let _ = self.with_record(task, std::mem::take);
         if let Some(trace) = &self.trace {
             trace.record(task.id, TraceEvent::Exit { phase });
         }

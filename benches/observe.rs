@@ -1,30 +1,56 @@
 //! What seeing inside the loop costs: spawn + join and `yield_now` ping-pong on runtimes with
 //! nothing observed, tracked tasks (run info), a trace, and the monitor, against tokio's
-//! `current_thread` runtime in the same run. A benchmark kept as an example until it moves to
-//! the benchmark crate; figures in `docs/benchmarks.md`.
+//! `current_thread` runtime in the same run; figures in `docs/benchmarks.md`.
 //!
-//! Run: `cargo run --release --example observe_overhead` (add `--features tracing` for the
+//! Run: `cargo bench -p greenery-bench --bench observe` (add `--features tracing` for the
 //! `tracing` feature's spans, which every runtime then has).
 
 use std::time::{Duration, Instant};
 
-const TASKS: u64 = 100_000;
-const YIELDS: u64 = 10_000;
-const ROUNDS: usize = 15;
+/// The full measurement with `--bench` (as `cargo bench` passes); a small smoke round
+/// otherwise (`cargo test -p greenery-bench --benches`).
+fn full() -> bool {
+    static FULL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FULL.get_or_init(|| std::env::args().any(|arg| arg == "--bench"))
+}
 
-/// The median over `ROUNDS` of `f`'s time, divided by `per`.
+fn tasks() -> u64 {
+    if full() {
+        100_000
+    } else {
+        1_000
+    }
+}
+
+fn yields() -> u64 {
+    if full() {
+        10_000
+    } else {
+        100
+    }
+}
+
+fn rounds() -> usize {
+    if full() {
+        15
+    } else {
+        1
+    }
+}
+
+/// The median over `rounds()` of `f`'s time, divided by `per`.
 fn median_ns(per: u64, mut f: impl FnMut() -> Duration) -> f64 {
-    let mut times: Vec<f64> = (0..ROUNDS)
+    let mut times: Vec<f64> = (0..rounds())
         .map(|_| f().as_nanos() as f64 / per as f64)
         .collect();
     times.sort_by(f64::total_cmp);
-    times[ROUNDS / 2]
+    times[rounds() / 2]
 }
 
 fn greenery_spawn_join(rt: &greenery::Runtime) -> Duration {
     rt.block_on(async {
         let start = Instant::now();
-        let handles: Vec<_> = (0..TASKS)
+        let handles: Vec<_> = (0..tasks())
             .map(|i| greenery::spawn(async move { i }))
             .collect();
         for h in handles {
@@ -38,7 +64,7 @@ fn greenery_yield(rt: &greenery::Runtime) -> Duration {
     rt.block_on(async {
         let start = Instant::now();
         let spin = || async {
-            for _ in 0..YIELDS {
+            for _ in 0..yields() {
                 greenery::yield_now().await;
             }
         };
@@ -52,7 +78,9 @@ fn greenery_yield(rt: &greenery::Runtime) -> Duration {
 fn tokio_spawn_join(rt: &tokio::runtime::Runtime) -> Duration {
     rt.block_on(async {
         let start = Instant::now();
-        let handles: Vec<_> = (0..TASKS).map(|i| tokio::spawn(async move { i })).collect();
+        let handles: Vec<_> = (0..tasks())
+            .map(|i| tokio::spawn(async move { i }))
+            .collect();
         for h in handles {
             std::hint::black_box(h.await.unwrap());
         }
@@ -64,7 +92,7 @@ fn tokio_yield(rt: &tokio::runtime::Runtime) -> Duration {
     rt.block_on(async {
         let start = Instant::now();
         let spin = || async {
-            for _ in 0..YIELDS {
+            for _ in 0..yields() {
                 tokio::task::yield_now().await;
             }
         };
@@ -80,8 +108,8 @@ fn main() -> std::io::Result<()> {
     let tokio = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("tokio runtime");
-    let tokio_spawn = median_ns(TASKS, || tokio_spawn_join(&tokio));
-    let tokio_yields = median_ns(2 * YIELDS, || tokio_yield(&tokio));
+    let tokio_spawn = median_ns(tasks(), || tokio_spawn_join(&tokio));
+    let tokio_yields = median_ns(2 * yields(), || tokio_yield(&tokio));
     println!("| runtime | spawn + join, per task | ratio to tokio | yield, per switch | ratio to tokio |");
     println!("|---|---|---|---|---|");
     println!("| tokio current_thread | {tokio_spawn:.1} ns | 1.00 | {tokio_yields:.1} ns | 1.00 |");
@@ -105,8 +133,8 @@ fn main() -> std::io::Result<()> {
     ];
     for (name, builder) in modes {
         let rt = builder.build()?;
-        let spawn = median_ns(TASKS, || greenery_spawn_join(&rt));
-        let yields = median_ns(2 * YIELDS, || greenery_yield(&rt));
+        let spawn = median_ns(tasks(), || greenery_spawn_join(&rt));
+        let yields = median_ns(2 * yields(), || greenery_yield(&rt));
         println!(
             "| {name} | {spawn:.1} ns | {:.2} | {yields:.1} ns | {:.2} |",
             spawn / tokio_spawn,
