@@ -10,7 +10,11 @@
 //!   counting global allocator) after every handler has started, minus before, per
 //!   connection. The client side is std sockets held in a preallocated `Vec`.
 //!
-//! Run with `cargo bench -p greenery-bench --bench net` (figures in `docs/benchmarks.md`).
+//! * **patched** (with `--features patch`): the same echo served by plain `std::net` in green
+//!   threads under `patch_all`, compared with the raw greenery accept loop.
+//!
+//! Run with `cargo bench -p greenery-bench --bench net` (figures in `docs/benchmarks.md`;
+//! `--features patch` adds the patched server).
 //! Without `--bench` (e.g. `cargo test -p greenery-bench --benches`) it runs a tiny round of
 //! each as a smoke test. `cargo bench -p greenery-bench --bench net -- greenery` runs one
 //! server only (for `perf`).
@@ -124,6 +128,10 @@ enum Server {
     GreeneryRaw,
     /// tokio current_thread, accept loop + `tokio::spawn`.
     Tokio,
+    /// Plain `std::net` in green threads under `greenery::monkey::patch_all()`: a std accept
+    /// loop with `green::spawn` per connection and std's `read`/`write_all` (feature `patch`).
+    #[cfg(feature = "patch")]
+    Patched,
 }
 
 /// Server thread CPU: total (clock), user and system (rusage).
@@ -201,6 +209,33 @@ fn echo_server(kind: Server, conns: usize, addr_tx: mpsc::Sender<SocketAddr>) ->
             }
             for h in handlers {
                 h.await.unwrap();
+            }
+        }),
+        #[cfg(feature = "patch")]
+        Server::Patched => greenery::green::run(move || {
+            use std::io::{Read, Write};
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (mut conn, _) = listener.accept().unwrap();
+                handlers.push(greenery::green::spawn(move || {
+                    let _ = conn.set_nodelay(true);
+                    let mut buf = [0; 4096];
+                    loop {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                if conn.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }));
+            }
+            for h in handlers {
+                h.join().unwrap();
             }
         }),
         Server::Tokio => {
@@ -399,6 +434,33 @@ fn idle_server(
                 h.await.unwrap();
             }
         }),
+        #[cfg(feature = "patch")]
+        Server::Patched => greenery::green::run(move || {
+            use std::io::{Read, Write};
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            addr_tx.send(listener.local_addr().unwrap()).unwrap();
+            let mut handlers = Vec::new();
+            for _ in 0..conns {
+                let (mut conn, _) = listener.accept().unwrap();
+                handlers.push(greenery::green::spawn(move || {
+                    let _ = conn.set_nodelay(true);
+                    let mut buf = [0; 4096];
+                    loop {
+                        match conn.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                if conn.write_all(&buf[..n]).is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }));
+            }
+            for h in handlers {
+                h.join().unwrap();
+            }
+        }),
         Server::Tokio => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -444,7 +506,16 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .map(|a| a.as_str())
         .collect();
-    let servers: Vec<Server> = [Server::Greenery, Server::GreeneryRaw, Server::Tokio]
+    #[cfg(feature = "patch")]
+    greenery::monkey::patch_all(); // pass-through (a few ns a call) for everything not green
+    let all = [
+        Server::Greenery,
+        Server::GreeneryRaw,
+        Server::Tokio,
+        #[cfg(feature = "patch")]
+        Server::Patched,
+    ];
+    let servers: Vec<Server> = all
         .into_iter()
         .filter(|s| names.is_empty() || names.contains(&format!("{s:?}").to_lowercase().as_str()))
         .collect();
@@ -495,7 +566,23 @@ fn main() {
         );
     }
 
+    #[cfg(feature = "patch")]
+    if let (Some((p_rps, p_cpu)), Some((r_rps, r_cpu))) =
+        (find(Server::Patched), find(Server::GreeneryRaw))
+    {
+        println!(
+            "patched std::net/greenery async: requests/s {:.2}x, server CPU per request {:.2}x (target <= 1.15)",
+            p_rps / r_rps,
+            p_cpu / r_cpu
+        );
+    }
+
     println!("\nidle connections: {idle}, live heap bytes per connection");
+    #[cfg(feature = "patch")]
+    let servers: Vec<Server> = servers
+        .into_iter()
+        .filter(|&s| s != Server::Patched) // a green stack per connection: see benches/green.rs
+        .collect();
     for &kind in &servers {
         let bytes = idle_memory(kind, idle);
         println!("{:<12} {:>10.0} B", format!("{kind:?}"), bytes);
