@@ -58,7 +58,7 @@ impl Error for NotGreen {}
 /// ```
 #[track_caller]
 #[cfg_attr(debug_assertions, inline)]
-#[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
 pub fn block_on<F: Future>(future: F) -> F::Output {
     match try_block_on(future) {
         Ok(output) => output,
@@ -75,7 +75,7 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// });
 /// ```
 #[cfg_attr(debug_assertions, inline)]
-#[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
 pub fn try_block_on<F: Future>(future: F) -> Result<F::Output, NotGreen> {
     if !switch::in_fiber() {
         return Err(NotGreen(()));
@@ -198,7 +198,8 @@ pub fn is_green() -> bool {
 /// });
 /// ```
 #[track_caller]
-#[inline]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
 pub fn sleep(duration: Duration) {
     if !std::thread::panicking() {
         block_on(crate::time::sleep(duration));
@@ -226,7 +227,8 @@ pub fn sleep(duration: Duration) {
 /// assert_eq!(*log.borrow(), ["spawned", "main"]);
 /// ```
 #[track_caller]
-#[inline]
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
 pub fn yield_now() {
     if !std::thread::panicking() {
         block_on(crate::runtime::yield_now());

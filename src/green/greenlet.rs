@@ -133,7 +133,7 @@ impl<T: 'static> Greenlet<T> {
     /// assert_eq!(echo.switch("hi").unwrap(), "hi");
     /// ```
     #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
+    #[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
     pub fn switch(&self, value: T) -> Result<T, Error> {
         switch::switch(&self.node, value)
     }

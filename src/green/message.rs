@@ -90,7 +90,7 @@ impl Message {
 /// `message` must be live, and unless it raises, its slot a live, full `Slot<T>`: the sender
 /// checked its port against the receiver's before sending.
 #[cfg_attr(debug_assertions, inline)]
-#[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
+#[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
 pub(crate) unsafe fn receive<T: 'static>(message: *mut Message) -> Result<T, Error> {
     // SAFETY: forwarded from the caller: the message is live and nobody else touches it.
     let message = unsafe { &mut *message };

@@ -221,7 +221,7 @@ impl Node {
 
     /// Resumes the fiber with `input`, as the current greenlet.
     #[cfg_attr(debug_assertions, inline)]
-    #[cfg_attr(not(debug_assertions), inline(always))] // see `switch`
+    #[cfg_attr(not(debug_assertions), inline(always))] // see `switch::switch`
     pub(crate) fn resume(self: &Rc<Node>, input: Resume) -> CoroutineResult<Suspend, Finish> {
         self.state.set(State::Running);
         let _current = switch::Current::enter(self);
