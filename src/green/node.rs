@@ -80,6 +80,13 @@ pub(crate) struct RootLink {
     pub(crate) output: Cell<*mut ()>,
 }
 
+/// How many dead green-thread roots a thread keeps for reuse (as many as pooled stacks).
+const ROOTS_KEPT: usize = 1024;
+
+thread_local! {
+    static ROOTS: RefCell<Vec<Rc<Node>>> = const { RefCell::new(Vec::new()) };
+}
+
 pub(crate) struct Node {
     fiber: UnsafeCell<Option<Fiber>>,
     pub(crate) state: Cell<State>,
@@ -130,11 +137,44 @@ impl Node {
 
     /// A green thread's root, to be given its entry with [`Node::set_entry`].
     pub(crate) fn root() -> Rc<Node> {
-        Rc::new(Node::new(
-            Kind::Root(RootLink::default()),
-            Port::of::<()>(),
-            None,
-        ))
+        let pooled = ROOTS
+            .try_with(|roots| roots.borrow_mut().pop())
+            .ok()
+            .flatten();
+        pooled.unwrap_or_else(|| {
+            Rc::new(Node::new(
+                Kind::Root(RootLink::default()),
+                Port::of::<()>(),
+                None,
+            ))
+        })
+    }
+
+    /// Gives back the root of a green thread that is gone, for the next one: a spawn then
+    /// allocates no node (a node is too big for the allocator's fast bins, and green threads
+    /// come and go in batches). Only a dead root nobody else holds is kept.
+    pub(crate) fn recycle_root(node: Rc<Node>) {
+        if Rc::strong_count(&node) != 1 || node.state.get() != State::Dead || !node.is_root() {
+            return;
+        }
+        node.accepts.set(Port::of::<()>());
+        node.handles.set(0);
+        node.yielder.set(std::ptr::null());
+        node.dying.set(false);
+        node.parks_after_kill.set(0);
+        node.running.set(Running::NONE);
+        *node.name.borrow_mut() = None;
+        if let Kind::Root(link) = &node.kind {
+            *link.waker.borrow_mut() = None;
+            link.output.set(std::ptr::null_mut());
+        }
+        node.state.set(State::Unstarted);
+        let _ = ROOTS.try_with(|roots| {
+            let mut roots = roots.borrow_mut();
+            if roots.len() < ROOTS_KEPT {
+                roots.push(node);
+            }
+        });
     }
 
     /// Gives an unstarted node its code: `entry` runs on a new stack of `size` bytes the first

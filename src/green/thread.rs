@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomPinned;
+use std::mem::ManuallyDrop;
 use std::panic;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -34,7 +35,8 @@ use crate::runtime::{context, task, JoinHandle, LoopExit};
 /// assert_eq!(out, "woke");
 /// ```
 pub struct GreenThread<T> {
-    root: Rc<Node>,
+    /// Taken by `drop` to recycle it.
+    root: ManuallyDrop<Rc<Node>>,
     /// The greenlet that blocked while this green thread's poll drove it.
     blocked: Option<Rc<Node>>,
     /// Filled by the root's entry when it ends (see `RootLink::output`).
@@ -66,7 +68,7 @@ impl<T: 'static> GreenThread<T> {
             Finish::Done
         })?;
         Ok(GreenThread {
-            root,
+            root: ManuallyDrop::new(root),
             blocked: None,
             output: None,
             _pinned: PhantomPinned,
@@ -100,7 +102,7 @@ impl<T: 'static> Future for GreenThread<T> {
                         *link.waker.borrow_mut() = Some(cx.waker().clone());
                         link.output.set((&mut this.output as *mut Option<_>).cast());
                     }
-                    this.root.clone()
+                    Rc::clone(&this.root)
                 }
                 State::Dead => return this.finished(),
                 // Waiting in a switch: only a switch (not a wake-up) resumes it.
@@ -114,7 +116,7 @@ impl<T: 'static> Future for GreenThread<T> {
                 this.blocked = Some(node);
                 Poll::Pending
             }
-            Stop::Finished(node) if Rc::ptr_eq(&node, &this.root) => this.finished(),
+            Stop::Finished(node) if Rc::ptr_eq(&node, &*this.root) => this.finished(),
             Stop::Finished(node) => {
                 // Another green thread's root ended under this poll: its own task completes.
                 node.wake_task();
@@ -135,6 +137,9 @@ impl<T> Drop for GreenThread<T> {
             }
         }
         self.root.kill();
+        // SAFETY: `root` is not used after this, the struct being dropped.
+        let root = unsafe { ManuallyDrop::take(&mut self.root) };
+        Node::recycle_root(root);
     }
 }
 
@@ -374,7 +379,7 @@ impl Builder {
         let core = context::expect_core("greenery::green::spawn");
         let size = self.stack_size.unwrap_or(core.green_stack_size());
         let thread = GreenThread::new(f, size)?;
-        let root = thread.root.clone();
+        let root = Rc::clone(&thread.root);
         let task = core.spawn_raw(task::boxed(thread), self.name.clone(), start);
         root.label(task.id, self.name);
         Ok(JoinHandle::new(core, task))
