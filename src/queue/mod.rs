@@ -90,6 +90,7 @@
 
 mod channel;
 mod error;
+mod handout;
 #[allow(clippy::module_inception)]
 mod queue;
 mod store;

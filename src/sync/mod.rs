@@ -95,6 +95,7 @@
 
 mod async_result;
 mod event;
+mod links;
 mod rlock;
 mod semaphore;
 pub(crate) mod waitlist;
