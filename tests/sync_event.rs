@@ -1,10 +1,10 @@
-//! Event: SEMANTICS rule 17, timeouts, killed waiters.
+//! Event: SEMANTICS rule 17 (with its notification passes), timeouts, killed waiters.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{run_paused, Log};
+use common::{mix, run_paused, Log};
 use greenery::sync::Event;
 use greenery::{spawn, yield_now};
 
@@ -137,7 +137,97 @@ fn poll_by_poll() {
         let mut wait = tokio_test::task::spawn(ev.wait());
         tokio_test::assert_pending!(wait.poll());
         ev.set();
+        assert!(!wait.is_woken()); // set() queued the event's notification pass
+        yield_now().await; // which runs now and wakes the waiter
         assert!(wait.is_woken());
         tokio_test::assert_ready!(wait.poll());
+    });
+}
+
+/// Rule 17 with a pass pending (`tests/gevent/event_wait_joins_a_pending_pass.py`, a
+/// divergence the differential fuzzer found): a wait on a set event whose notification pass
+/// is still to run joins it, after the waiters that blocked; with no pass pending or running
+/// it returns at once.
+#[test]
+fn rule17_a_wait_on_a_set_event_joins_its_pending_pass() {
+    let out = include_str!("gevent/event_wait_joins_a_pending_pass.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let e = Event::new();
+            log.push("main start");
+            mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    e.set();
+                    log.push("t1 set e");
+                    e.wait().await;
+                    log.push("t1 wait e true");
+                    log.push("t1 end");
+                }
+            });
+            e.wait().await;
+            log.push("main wait e true");
+            yield_now().await;
+            log.push("main yielded");
+            e.wait().await;
+            log.push("main wait e true at once");
+            log.push("main end");
+        });
+    });
+}
+
+/// Rule 17 inside a pass (`tests/gevent/event_wait_inside_a_pass_joins_it.py`, found by the
+/// differential fuzzer): a waiter the pass resumed that waits again while the event is set
+/// joins the pass in progress; a wait after the pass stopped taking newcomers waits for the
+/// next one, queued behind what is already runnable.
+#[test]
+fn rule17_a_wait_inside_an_event_pass_joins_it() {
+    let out = include_str!("gevent/event_wait_inside_a_pass_joins_it.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let e = Event::new();
+            log.push("main start");
+            let t1 = mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    greenery::time::sleep(Duration::from_millis(25)).await;
+                    log.push("t1 slept");
+                    e.set();
+                    log.push("t1 set e");
+                    log.push("t1 end");
+                }
+            });
+            mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t3 start");
+                    e.set();
+                    log.push("t3 set e");
+                    log.push("t3 end");
+                }
+            });
+            e.wait().await;
+            log.push("main wait e true");
+            e.clear();
+            log.push("main clear e");
+            mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    for _ in 0..3 {
+                        e.wait().await;
+                        log.push("t2 wait e true");
+                    }
+                    log.push("t2 end");
+                }
+            });
+            t1.await.unwrap();
+            log.push("main join t1");
+            log.push("main end");
+        });
     });
 }
