@@ -205,6 +205,9 @@ impl Core {
     pub(crate) fn queue_pass(&self, pass: Rc<dyn Pass>) {
         self.passes.borrow_mut().push_back(pass);
         self.run_queue.borrow_mut().push_back(PASS);
+        if let Some(observer) = &self.observer {
+            observer.pass_queued(self.current.get());
+        }
     }
 
     /// Queues a task whose waker fired. Waking a queued, finished or unstarted task, or with
@@ -525,7 +528,12 @@ impl Core {
         fairness: &mut Fairness,
     ) -> Option<F::Output> {
         let pass = self.passes.borrow_mut().pop_front()?;
+        let observed = self.observer.as_deref();
+        let by = observed.and_then(Observer::pass_begins);
         loop {
+            if let Some(observer) = observed {
+                observer.serving_for(by);
+            }
             self.capture.set(Capture::Armed);
             let step = pass.next();
             let captured = self.capture.replace(Capture::Off);
@@ -541,6 +549,7 @@ impl Core {
                 let unfinished = Unfinished {
                     core: self,
                     pass: &pass,
+                    by,
                 };
                 let output = self.poll_one(task, main, cx, fairness);
                 if output.is_some() {
@@ -719,12 +728,17 @@ struct Fairness {
 struct Unfinished<'a> {
     core: &'a Core,
     pass: &'a Rc<dyn Pass>,
+    /// The task the pass acts for, for the observer.
+    by: Option<TaskRef>,
 }
 
 impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
         self.core.passes.borrow_mut().push_front(self.pass.clone());
         self.core.run_queue.borrow_mut().push_front(PASS);
+        if let Some(observer) = &self.core.observer {
+            observer.pass_resumes_later(self.by);
+        }
     }
 }
 
