@@ -281,3 +281,26 @@ fn rule19_the_hand_out_pass_serves_an_item_put_during_it() {
         });
     });
 }
+
+/// Outside `block_on` there is no run queue for the hand-out pass: a put serves the getters
+/// at once (their wakes reach the runtime, which runs them in its next `block_on`).
+#[test]
+fn a_put_outside_the_runtime_serves_the_getters_at_once() {
+    let rt = greenery::Runtime::new().unwrap();
+    let q = Queue::new();
+    let getters: Vec<_> = (0..2)
+        .map(|_| {
+            let q = q.clone();
+            rt.spawn(async move { q.get().await })
+        })
+        .collect();
+    rt.block_on(yield_now()); // both getters wait
+    q.try_put(1).unwrap();
+    q.try_put(2).unwrap();
+    let got: Vec<u32> = rt
+        .block_on(greenery::joinall(getters))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(got, [1, 2]);
+}

@@ -231,3 +231,83 @@ fn rule17_a_wait_inside_an_event_pass_joins_it() {
         });
     });
 }
+
+/// Outside `block_on` there is no run queue for the pass: `set` serves the waiters at once
+/// (their wakes reach the runtime, which runs them in its next `block_on`).
+#[test]
+fn set_outside_the_runtime_serves_the_waiters_at_once() {
+    let rt = greenery::Runtime::new().unwrap();
+    let ev = Event::new();
+    let e = ev.clone();
+    let waiter = rt.spawn(async move {
+        e.wait().await;
+        "woken"
+    });
+    rt.block_on(yield_now()); // the waiter waits
+    ev.set();
+    assert_eq!(rt.block_on(waiter).unwrap(), "woken");
+}
+
+/// A pass still queued when its runtime is dropped is cancelled: the event notifies again in
+/// the next runtime.
+#[test]
+fn an_event_whose_pass_was_dropped_with_its_runtime_notifies_in_the_next() {
+    let ev = Event::new();
+    let first = greenery::Runtime::new().unwrap();
+    first.block_on({
+        let ev = ev.clone();
+        async move {
+            let e = ev.clone();
+            spawn(async move { e.wait().await });
+            yield_now().await;
+            ev.set(); // queues the pass; main ends before it runs
+        }
+    });
+    drop(first);
+    ev.clear();
+    let woken = greenery::run({
+        let ev = ev.clone();
+        async move {
+            let e = ev.clone();
+            let waiter = spawn(async move { e.wait().await });
+            yield_now().await;
+            ev.set();
+            waiter.await.is_ok()
+        }
+    });
+    assert!(woken);
+}
+
+/// The main future can finish inside a pass (here the event's, which resumes main first): the
+/// rest of the pass waits at the head of the run queue and goes on in the next `block_on`.
+#[test]
+fn a_pass_the_main_future_ends_in_goes_on_in_the_next_block_on() {
+    let rt = greenery::Runtime::new().unwrap();
+    let log = Log::new();
+    let t = rt.block_on({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let t = spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    ev.wait().await;
+                    log.push("t woken");
+                }
+            });
+            spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    ev.set();
+                    log.push("set");
+                }
+            });
+            ev.wait().await; // first in line
+            log.push("main woken");
+            t
+        }
+    });
+    log.assert("set\nmain woken");
+    rt.block_on(t).unwrap();
+    log.assert("t woken");
+}
