@@ -13,14 +13,13 @@ mod difffuzz {
     pub mod fuzz;
     pub mod generate;
     pub mod interp;
-    pub mod model;
     pub mod program;
     pub mod python;
 }
 
 use std::path::{Path, PathBuf};
 
-use difffuzz::fuzz::{self, Avoid, Divergence};
+use difffuzz::fuzz::{self, Divergence};
 use difffuzz::generate::generate;
 use difffuzz::program::{parse, Program};
 
@@ -53,13 +52,11 @@ fn cases_dir() -> PathBuf {
 
 /// A saved case (tests/difffuzz/cases): a program with comments, among them `# status:`
 /// (`open`: a divergence not fixed yet, see docs/difffuzz.md; `deliberate`: a documented
-/// difference the fuzzer encodes; `fixed`: a divergence fixed since) and, for open ones,
-/// `# hazard:` (the situation the fuzzer leaves out because of it).
+/// difference the fuzzer encodes; `fixed`: a divergence fixed since).
 struct Case {
     name: String,
     program: Program,
     status: String,
-    hazard: Option<String>,
 }
 
 fn saved_cases() -> Vec<Case> {
@@ -69,13 +66,12 @@ fn saved_cases() -> Vec<Case> {
         if path.extension().is_some_and(|e| e == "prog") {
             let text = std::fs::read_to_string(&path).expect("a case file");
             let program = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let field = |key: &str| {
-                text.lines()
-                    .find_map(|l| l.strip_prefix(&format!("# {key}: ")))
-                    .map(|v| v.trim().to_string())
-            };
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let status = field("status").unwrap_or_else(|| panic!("{name}: no status"));
+            let status = text
+                .lines()
+                .find_map(|l| l.strip_prefix("# status: "))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_else(|| panic!("{name}: no status"));
             assert!(
                 ["open", "deliberate", "fixed"].contains(&status.as_str()),
                 "{name}: status {status}"
@@ -84,29 +80,11 @@ fn saved_cases() -> Vec<Case> {
                 name,
                 program,
                 status,
-                hazard: field("hazard"),
             });
         }
     }
     cases.sort_by(|a, b| a.name.cmp(&b.name));
     cases
-}
-
-/// How many programs had operations left out, per hazard (docs/difffuzz.md).
-fn left_out_summary(prepared: &[fuzz::Prepared]) -> String {
-    let mut out = String::from("operations left out for open divergences:");
-    for hazard in difffuzz::interp::Hazard::ALL {
-        let programs = prepared
-            .iter()
-            .filter(|p| p.left_out.contains(&hazard))
-            .count();
-        let ops: usize = prepared
-            .iter()
-            .map(|p| p.left_out.iter().filter(|h| **h == hazard).count())
-            .sum();
-        out.push_str(&format!(" {} {ops} in {programs} programs;", hazard.name()));
-    }
-    out
 }
 
 fn fail_with(divergences: &[Divergence], minimized: Option<&Divergence>) -> ! {
@@ -138,26 +116,11 @@ fn tied_deadlines_are_moved_apart() {
     let text = "objects\nt0:\n  spawn t1\n  sleep 10\nt1:\n  sleep 10\n";
     let program = parse(text).unwrap();
     assert_eq!(difffuzz::interp::run(&program).ties, [2]);
-    let untied = fuzz::settle(program, &Avoid(Vec::new())).unwrap().program;
+    let untied = fuzz::settle(program).unwrap();
     assert_eq!(
         untied.to_string(),
         "objects\nt0:\n  spawn t1\n  sleep 10\nt1:\n  sleep 15\n"
     );
-}
-
-/// greenery runs tasks in the order they were woken (checked by the interpreter's model of
-/// the run queue, which the hazards rely on).
-#[test]
-fn tasks_run_in_the_order_they_were_woken() {
-    for seed in 1..=1000 {
-        let program = generate(seed);
-        let outcome = difffuzz::interp::run(&program);
-        assert_eq!(
-            outcome.mismatches,
-            Vec::<String>::new(),
-            "seed {seed}\n{program}"
-        );
-    }
 }
 
 #[test]
@@ -165,22 +128,19 @@ fn random_programs_agree_with_gevent() {
     let Some(py) = python_or_skip() else { return };
     let count = env_number("DIFFFUZZ_PROGRAMS", 300);
     let first_seed = env_number("DIFFFUZZ_SEED", 1);
-    let avoid = Avoid::from_env();
     let started = std::time::Instant::now();
-    let prepared: Vec<fuzz::Prepared> = (first_seed..first_seed + count)
-        .filter_map(|seed| fuzz::prepare(seed, &avoid))
+    let programs: Vec<Program> = (first_seed..first_seed + count)
+        .filter_map(fuzz::prepare)
         .collect();
-    let programs: Vec<Program> = prepared.iter().map(|p| p.program.clone()).collect();
     let found = fuzz::compare(&py, &programs, jobs()).unwrap_or_else(|e| panic!("{e}"));
     let divergences = found.divergences;
     eprintln!(
-        "difffuzz: {} programs (seeds {first_seed}..{}), {} diverge, {} inconclusive (gevent's timers late), {:.1} s\n{}",
+        "difffuzz: {} programs (seeds {first_seed}..{}), {} diverge, {} inconclusive (gevent's timers late), {:.1} s",
         programs.len(),
         first_seed + count,
         divergences.len(),
         found.inconclusive.len(),
         started.elapsed().as_secs_f64(),
-        left_out_summary(&prepared)
     );
     assert!(
         found.inconclusive.len() * 10 <= programs.len(),
@@ -191,7 +151,7 @@ fn random_programs_agree_with_gevent() {
     if !divergences.is_empty() {
         let minimized = if std::env::var_os("DIFFFUZZ_MINIMIZE").is_some() {
             Some(
-                fuzz::minimize(&py, &divergences[0].program, &avoid, jobs())
+                fuzz::minimize(&py, &divergences[0].program, jobs())
                     .unwrap_or_else(|e| panic!("{e}")),
             )
         } else {
@@ -225,29 +185,6 @@ fn saved_cases_agree_with_gevent() {
     );
     if !found.divergences.is_empty() {
         fail_with(&found.divergences, None);
-    }
-}
-
-/// Each open divergence is one the fuzzer recognises and leaves out: the interpreter meets
-/// the hazard its case names.
-#[test]
-fn open_cases_meet_the_hazard_they_name() {
-    let open: Vec<Case> = saved_cases()
-        .into_iter()
-        .filter(|c| c.status == "open")
-        .collect();
-    assert!(!open.is_empty());
-    for case in open {
-        let name = case
-            .hazard
-            .unwrap_or_else(|| panic!("{}: no hazard", case.name));
-        let outcome = difffuzz::interp::run(&case.program);
-        assert!(
-            outcome.hazards.iter().any(|(h, _)| h.name() == name),
-            "{}: hazard {name} not met: {:?}",
-            case.name,
-            outcome.hazards
-        );
     }
 }
 
@@ -285,7 +222,6 @@ fn campaign() {
     let count = env_number("DIFFFUZZ_PROGRAMS", 5000);
     let first_seed = env_number("DIFFFUZZ_SEED", 1);
     let max_minimize = env_number("DIFFFUZZ_MINIMIZE_MAX", 20) as usize;
-    let avoid = Avoid::from_env();
     let out = std::env::var_os("DIFFFUZZ_OUT")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/difffuzz"));
@@ -300,7 +236,7 @@ fn campaign() {
         let seeds: Vec<u64> = (seed..round_end).collect();
         let prepared: Vec<(u64, Program)> = seeds
             .iter()
-            .filter_map(|&s| fuzz::prepare(s, &avoid).map(|p| (s, p.program)))
+            .filter_map(|&s| fuzz::prepare(s).map(|p| (s, p)))
             .collect();
         let programs: Vec<Program> = prepared.iter().map(|(_, p)| p.clone()).collect();
         let found = fuzz::compare(&py, &programs, jobs()).unwrap_or_else(|e| panic!("{e}"));
@@ -314,7 +250,7 @@ fn campaign() {
                 continue;
             }
             minimized += 1;
-            let m = match fuzz::minimize(&py, &d.program, &avoid, jobs()) {
+            let m = match fuzz::minimize(&py, &d.program, jobs()) {
                 Ok(m) => m,
                 Err(e) => {
                     eprintln!("difffuzz: seed {s} diverged once, but: {e}\n{}", d.report());
@@ -374,10 +310,9 @@ fn run_case() {
             gevent: run.trace.clone(),
         };
         eprintln!(
-            "scale {scale}: gevent {:.2} virtual ms late, ties {:?}, hazards {:?}, {}\n{}",
+            "scale {scale}: gevent {:.2} virtual ms late, ties {:?}, {}\n{}",
             run.late,
             outcome.ties,
-            outcome.hazards,
             if run.trace == outcome.trace {
                 "same traces"
             } else {

@@ -5,7 +5,7 @@ mod common;
 use std::pin::Pin;
 use std::time::Duration;
 
-use common::{run_paused, Log};
+use common::{mix, run_paused, Log};
 use futures_core::Stream;
 use greenery::queue::{Empty, Queue};
 use greenery::{spawn, yield_now};
@@ -210,6 +210,8 @@ fn poll_by_poll() {
         let mut get = tokio_test::task::spawn(q.get());
         tokio_test::assert_pending!(get.poll());
         q.try_put(5).unwrap();
+        assert!(!get.is_woken()); // the put queued the queue's hand-out pass
+        yield_now().await; // which runs now and wakes the getter
         assert!(get.is_woken());
         assert_eq!(tokio_test::assert_ready!(get.poll()), 5);
     });
@@ -227,4 +229,78 @@ fn get_timeout_returns_an_item_that_arrives_in_time() {
         assert_eq!(q.get_timeout(Duration::from_secs(1)).await, Ok(9));
         assert_eq!(q.getters(), 0);
     });
+}
+
+/// Rule 19 with the hand-out pass (`tests/gevent/queue_pass_serves_an_item_put_during_it.py`,
+/// a divergence the differential fuzzer found): the pass resumes the getters one after the
+/// other, and an item a getter it resumed puts goes to the next getter in the same pass,
+/// before the tasks already runnable.
+#[test]
+fn rule19_the_hand_out_pass_serves_an_item_put_during_it() {
+    let out = include_str!("gevent/queue_pass_serves_an_item_put_during_it.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let q = Queue::new();
+            log.push("main start");
+            let t1 = mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    log.push(format!("t1 got {}", q.get().await));
+                    q.put(1).await.unwrap();
+                    log.push("t1 put 1");
+                    log.push("t1 end");
+                }
+            });
+            let t2 = mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    yield_now().await;
+                    log.push("t2 yielded");
+                    q.put(2).await.unwrap();
+                    log.push("t2 put 2");
+                    yield_now().await;
+                    log.push("t2 yielded");
+                    log.push("t2 end");
+                }
+            });
+            let t3 = mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t3 start");
+                    log.push(format!("t3 got {}", q.get().await));
+                    log.push("t3 end");
+                }
+            });
+            let done = greenery::joinall_indexed([t1, t2, t3]).await;
+            let names: Vec<String> = done.iter().map(|(i, _)| format!("t{}", i + 1)).collect();
+            log.push(format!("main joinall {}", names.join(" ")));
+            log.push("main end");
+        });
+    });
+}
+
+/// Outside `block_on` there is no run queue for the hand-out pass: a put serves the getters
+/// at once (their wakes reach the runtime, which runs them in its next `block_on`).
+#[test]
+fn a_put_outside_the_runtime_serves_the_getters_at_once() {
+    let rt = greenery::Runtime::new().unwrap();
+    let q = Queue::new();
+    let getters: Vec<_> = (0..2)
+        .map(|_| {
+            let q = q.clone();
+            rt.spawn(async move { q.get().await })
+        })
+        .collect();
+    rt.block_on(yield_now()); // both getters wait
+    q.try_put(1).unwrap();
+    q.try_put(2).unwrap();
+    let got: Vec<u32> = rt
+        .block_on(greenery::joinall(getters))
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(got, [1, 2]);
 }

@@ -1,12 +1,13 @@
-//! Bounded queues: SEMANTICS rule 21 (backpressure, FIFO putters, alternating hand-out),
-//! Full, timeouts, killed putters.
+//! Bounded queues: SEMANTICS rule 21 (backpressure, FIFO putters, the alternating hand-out
+//! pass), Full, timeouts, killed putters.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{run_paused, Log};
+use common::{mix, run_paused, Log};
 use greenery::queue::{PutError, Queue, ZeroCapacity};
+use greenery::sync::Event;
 use greenery::{spawn, yield_now};
 
 /// Port of semantics/r18_queue_bounded.
@@ -149,4 +150,124 @@ fn putting_into_a_full_queue_nobody_drains_is_loop_exit() {
         b.put(2).await.unwrap();
     })
     .is_err());
+}
+
+/// Rule 21 (`tests/gevent/bounded_queue_pass_serves_getter_then_putter.py`, found by the
+/// differential fuzzer): the hand-out pass serves a getter and then, in the same pass, admits
+/// the putter waiting for the slot that getter freed, before the tasks already runnable.
+#[test]
+fn rule21_the_hand_out_pass_admits_a_putter_into_the_slot_a_getter_freed() {
+    let out = include_str!("gevent/bounded_queue_pass_serves_getter_then_putter.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let (e, q) = (Event::new(), Queue::bounded(1).unwrap());
+            log.push("main start");
+            mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    yield_now().await;
+                    log.push("t1 yielded");
+                    q.put(2).await.unwrap();
+                    log.push("t1 put 2");
+                    yield_now().await;
+                    log.push("t1 yielded");
+                    log.push("t1 end");
+                }
+            });
+            mix::spawn({
+                let (e, q, log) = (e.clone(), q.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    e.set();
+                    log.push("t2 set e");
+                    log.push(format!("t2 got {}", q.get().await));
+                    log.push("t2 end");
+                }
+            });
+            e.wait().await;
+            log.push("main wait e true");
+            q.put(7).await.unwrap();
+            log.push("main put 7");
+            log.push("main end");
+        });
+    });
+}
+
+/// Rule 21 (`tests/gevent/bounded_queue_pass_admits_a_putter_before_a_getter.py`, found by
+/// the differential fuzzer): each round of the hand-out pass admits a waiting putter before
+/// it serves a getter.
+#[test]
+fn rule21_each_round_of_the_pass_admits_a_putter_before_it_serves_a_getter() {
+    let out = include_str!("gevent/bounded_queue_pass_admits_a_putter_before_a_getter.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let q = Queue::bounded(2).unwrap();
+            log.push("main start");
+            mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    for v in 1..=3 {
+                        q.put(v).await.unwrap();
+                        log.push(format!("t1 put {v}"));
+                    }
+                    log.push("t1 end");
+                }
+            });
+            mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    log.push(format!("t2 got {}", q.try_get().unwrap()));
+                    log.push("t2 end");
+                }
+            });
+            log.push(format!("main got {}", q.get().await));
+            log.push("main end");
+        });
+    });
+}
+
+/// Rule 21 (`tests/gevent/bounded_queue_pass_alternates_getter_and_putter.py`, found by the
+/// differential fuzzer): the hand-out pass alternates, serving main, admitting t2's put,
+/// then serving t1, each until it blocks.
+#[test]
+fn rule21_the_hand_out_pass_alternates_getters_and_putters() {
+    let out = include_str!("gevent/bounded_queue_pass_alternates_getter_and_putter.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let q = Queue::bounded(2).unwrap();
+            log.push("main start");
+            let t1 = mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    log.push(format!("t1 got {}", q.get().await));
+                    log.push("t1 end");
+                }
+            });
+            let t2 = mix::spawn({
+                let (q, log) = (q.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    q.put(4).await.unwrap();
+                    log.push("t2 put 4");
+                    q.try_put(5).unwrap();
+                    log.push("t2 put 5");
+                    q.put(6).await.unwrap();
+                    log.push("t2 put 6");
+                    log.push("t2 end");
+                }
+            });
+            log.push(format!("main got {}", q.get().await));
+            let done = greenery::joinall_indexed([t1, t2]).await;
+            let names: Vec<String> = done.iter().map(|(i, _)| format!("t{}", i + 1)).collect();
+            log.push(format!("main joinall {}", names.join(" ")));
+            log.push("main end");
+        });
+    });
 }

@@ -5,10 +5,13 @@
 
 mod common;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use common::mix::{for_each_mix, real, run_on, spawn};
+use common::mix::{self, for_each_mix, real, run_on, spawn};
 use common::paused;
+use greenery::sync::Event;
 use greenery::time::sleep;
 use greenery::{joinall, yield_now};
 
@@ -388,4 +391,184 @@ fn joinall_orders_simultaneous_completions_by_completion() {
             .collect();
         assert_eq!(got, ["first", "second"]);
     });
+}
+
+/// Rule 7 (`tests/gevent/joinall_resumes_at_the_last_notification.py`, a divergence the
+/// differential fuzzer found): joinall is resumed by each task's end notification in turn and
+/// returns from the last one it needs; t3's end is notified after the pass of the event t3
+/// set, so main ends the program before t1's joinall returns.
+#[test]
+fn rule07_joinall_returns_at_the_last_end_notification_it_needs() {
+    let out = include_str!("gevent/joinall_resumes_at_the_last_notification.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        run_on(&paused(), async move {
+            let e = Event::new();
+            let gs: Rc<RefCell<Vec<greenery::Task>>> = Rc::default();
+            log.push("main start");
+            spawn({
+                let (gs, log) = (gs.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    let tasks = gs.borrow().clone();
+                    let done = greenery::wait(&tasks, None, None).await;
+                    log.push(format!("t1 joinall {}", names(&done, &[2, 3])));
+                    log.push("t1 end");
+                }
+            });
+            let t2 = spawn({
+                let log = log.clone();
+                async move {
+                    log.push("t2 start");
+                    log.push("t2 end");
+                }
+            });
+            let t3 = spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t3 start");
+                    e.set();
+                    log.push("t3 set e");
+                    log.push("t3 end");
+                }
+            });
+            gs.borrow_mut().extend([t2.task(), t3.task()]);
+            e.wait().await;
+            log.push("main wait e true");
+            log.push("main end");
+        });
+    });
+}
+
+/// Rules 6-7 (`tests/gevent/joinall_resumes_after_earlier_joiners.py`, found by the
+/// differential fuzzer): a task's end is notified to its joiners in the order they joined;
+/// t2's joinall, resumed by t3's end, still waits for t1's, whose pass resumes main (which
+/// joined t1 first) before it, and main ends the program.
+#[test]
+fn rule07_joinall_resumes_after_the_earlier_joiners_of_the_last_task() {
+    let out = include_str!("gevent/joinall_resumes_after_earlier_joiners.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        run_on(&paused(), async move {
+            let e = Event::new();
+            let g: Rc<RefCell<Vec<greenery::Task>>> = Rc::default();
+            log.push("main start");
+            let t1 = spawn({
+                let (g, log) = (g.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    yield_now().await;
+                    log.push("t1 yielded");
+                    let t3 = g.borrow()[1].clone();
+                    t3.kill().await;
+                    log.push("t1 kill t3");
+                    log.push("t1 end");
+                }
+            });
+            let t3 = spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t3 start");
+                    let _killed = common::Said(log.clone(), "t3 killed"); // never ends otherwise
+                    e.wait().await;
+                }
+            });
+            spawn({
+                let (g, log) = (g.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    let tasks = g.borrow().clone();
+                    let done = greenery::wait(&tasks, None, None).await;
+                    log.push(format!("t2 joinall {}", names(&done, &[1, 3])));
+                    log.push("t2 end");
+                }
+            });
+            g.borrow_mut().extend([t1.task(), t3.task()]);
+            t1.await.unwrap();
+            log.push("main join t1 done");
+            log.push("main end");
+        });
+    });
+}
+
+/// Rule 7 with a count (`tests/gevent/joinall_count_resumes_at_the_nth_notification.py`,
+/// found by the differential fuzzer): `count=2` returns from the pass of the second task to
+/// end, after the joiners the first one's pass resumed.
+#[test]
+fn rule07_joinall_with_a_count_returns_at_the_nth_end_notification() {
+    let out = include_str!("gevent/joinall_count_resumes_at_the_nth_notification.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        run_on(&paused(), async move {
+            let g: Rc<RefCell<Vec<greenery::Task>>> = Rc::default();
+            log.push("main start");
+            let t1 = spawn({
+                let log = log.clone();
+                async move {
+                    log.push("t1 start");
+                    let _killed = common::Said(log.clone(), "t1 killed"); // never ends otherwise
+                    sleep(15 * MS).await;
+                }
+            });
+            let t3 = spawn({
+                let (g, log) = (g.clone(), log.clone());
+                async move {
+                    log.push("t3 start");
+                    let t1 = g.borrow()[0].clone();
+                    let done = greenery::wait(&[t1], None, None).await;
+                    log.push(format!("t3 joinall {}", names(&done, &[1])));
+                    log.push("t3 end");
+                }
+            });
+            let t2 = spawn({
+                let (g, log) = (g.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    let t1 = g.borrow()[0].clone();
+                    t1.kill().await;
+                    log.push("t2 kill t1");
+                    log.push("t2 end");
+                }
+            });
+            g.borrow_mut().extend([t1.task(), t2.task(), t3.task()]);
+            let tasks = g.borrow().clone();
+            let done = greenery::wait(&tasks, None, Some(2)).await;
+            log.push(format!("main joinall {}", names(&done, &[1, 2, 3])));
+            log.push("main end");
+        });
+    });
+}
+
+/// Rule 7 with a count (`tests/gevent/joinall_count_returns_exactly_n.py`, found by the
+/// differential fuzzer): `count=1` returns one task, even when more have ended.
+#[test]
+fn rule07_joinall_with_a_count_returns_exactly_that_many() {
+    let out = include_str!("gevent/joinall_count_returns_exactly_n.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        run_on(&paused(), async move {
+            log.push("main start");
+            let gs: Vec<_> = ["t1", "t2"]
+                .into_iter()
+                .map(|name| {
+                    let log = log.clone();
+                    spawn(async move {
+                        log.push(format!("{name} start"));
+                        log.push(format!("{name} end"));
+                    })
+                })
+                .collect();
+            yield_now().await;
+            let tasks: Vec<_> = gs.iter().map(|g| g.task()).collect();
+            let done = greenery::wait(&tasks, None, Some(1)).await;
+            log.push(format!("main joinall {}", names(&done, &[1, 2])));
+            log.push("main end");
+        });
+    });
+}
+
+/// The names `tN` of the tasks at `done` (indices into `numbers`, the tasks' N).
+fn names(done: &[usize], numbers: &[usize]) -> String {
+    let names: Vec<String> = done.iter().map(|&i| format!("t{}", numbers[i])).collect();
+    names.join(" ")
 }

@@ -1,10 +1,10 @@
-//! Event: SEMANTICS rule 17, timeouts, killed waiters.
+//! Event: SEMANTICS rule 17 (with its notification passes), timeouts, killed waiters.
 
 mod common;
 
 use std::time::Duration;
 
-use common::{run_paused, Log};
+use common::{mix, run_paused, Log};
 use greenery::sync::Event;
 use greenery::{spawn, yield_now};
 
@@ -137,7 +137,177 @@ fn poll_by_poll() {
         let mut wait = tokio_test::task::spawn(ev.wait());
         tokio_test::assert_pending!(wait.poll());
         ev.set();
+        assert!(!wait.is_woken()); // set() queued the event's notification pass
+        yield_now().await; // which runs now and wakes the waiter
         assert!(wait.is_woken());
         tokio_test::assert_ready!(wait.poll());
     });
+}
+
+/// Rule 17 with a pass pending (`tests/gevent/event_wait_joins_a_pending_pass.py`, a
+/// divergence the differential fuzzer found): a wait on a set event whose notification pass
+/// is still to run joins it, after the waiters that blocked; with no pass pending or running
+/// it returns at once.
+#[test]
+fn rule17_a_wait_on_a_set_event_joins_its_pending_pass() {
+    let out = include_str!("gevent/event_wait_joins_a_pending_pass.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let e = Event::new();
+            log.push("main start");
+            mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    e.set();
+                    log.push("t1 set e");
+                    e.wait().await;
+                    log.push("t1 wait e true");
+                    log.push("t1 end");
+                }
+            });
+            e.wait().await;
+            log.push("main wait e true");
+            yield_now().await;
+            log.push("main yielded");
+            e.wait().await;
+            log.push("main wait e true at once");
+            log.push("main end");
+        });
+    });
+}
+
+/// Rule 17 inside a pass (`tests/gevent/event_wait_inside_a_pass_joins_it.py`, found by the
+/// differential fuzzer): a waiter the pass resumed that waits again while the event is set
+/// joins the pass in progress; a wait after the pass stopped taking newcomers waits for the
+/// next one, queued behind what is already runnable.
+#[test]
+fn rule17_a_wait_inside_an_event_pass_joins_it() {
+    let out = include_str!("gevent/event_wait_inside_a_pass_joins_it.out");
+    mix::for_each_mix_like_gevent(out, |log| {
+        let log = log.clone();
+        mix::run_on(&common::paused(), async move {
+            let e = Event::new();
+            log.push("main start");
+            let t1 = mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t1 start");
+                    greenery::time::sleep(Duration::from_millis(25)).await;
+                    log.push("t1 slept");
+                    e.set();
+                    log.push("t1 set e");
+                    log.push("t1 end");
+                }
+            });
+            mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t3 start");
+                    e.set();
+                    log.push("t3 set e");
+                    log.push("t3 end");
+                }
+            });
+            e.wait().await;
+            log.push("main wait e true");
+            e.clear();
+            log.push("main clear e");
+            mix::spawn({
+                let (e, log) = (e.clone(), log.clone());
+                async move {
+                    log.push("t2 start");
+                    for _ in 0..3 {
+                        e.wait().await;
+                        log.push("t2 wait e true");
+                    }
+                    log.push("t2 end");
+                }
+            });
+            t1.await.unwrap();
+            log.push("main join t1");
+            log.push("main end");
+        });
+    });
+}
+
+/// Outside `block_on` there is no run queue for the pass: `set` serves the waiters at once
+/// (their wakes reach the runtime, which runs them in its next `block_on`).
+#[test]
+fn set_outside_the_runtime_serves_the_waiters_at_once() {
+    let rt = greenery::Runtime::new().unwrap();
+    let ev = Event::new();
+    let e = ev.clone();
+    let waiter = rt.spawn(async move {
+        e.wait().await;
+        "woken"
+    });
+    rt.block_on(yield_now()); // the waiter waits
+    ev.set();
+    assert_eq!(rt.block_on(waiter).unwrap(), "woken");
+}
+
+/// A pass still queued when its runtime is dropped is cancelled: the event notifies again in
+/// the next runtime.
+#[test]
+fn an_event_whose_pass_was_dropped_with_its_runtime_notifies_in_the_next() {
+    let ev = Event::new();
+    let first = greenery::Runtime::new().unwrap();
+    first.block_on({
+        let ev = ev.clone();
+        async move {
+            let e = ev.clone();
+            spawn(async move { e.wait().await });
+            yield_now().await;
+            ev.set(); // queues the pass; main ends before it runs
+        }
+    });
+    drop(first);
+    ev.clear();
+    let woken = greenery::run({
+        let ev = ev.clone();
+        async move {
+            let e = ev.clone();
+            let waiter = spawn(async move { e.wait().await });
+            yield_now().await;
+            ev.set();
+            waiter.await.is_ok()
+        }
+    });
+    assert!(woken);
+}
+
+/// The main future can finish inside a pass (here the event's, which resumes main first): the
+/// rest of the pass waits at the head of the run queue and goes on in the next `block_on`.
+#[test]
+fn a_pass_the_main_future_ends_in_goes_on_in_the_next_block_on() {
+    let rt = greenery::Runtime::new().unwrap();
+    let log = Log::new();
+    let t = rt.block_on({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let t = spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    ev.wait().await;
+                    log.push("t woken");
+                }
+            });
+            spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    ev.set();
+                    log.push("set");
+                }
+            });
+            ev.wait().await; // first in line
+            log.push("main woken");
+            t
+        }
+    });
+    log.assert("set\nmain woken");
+    rt.block_on(t).unwrap();
+    log.assert("t woken");
 }

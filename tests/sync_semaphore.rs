@@ -4,6 +4,7 @@
 mod common;
 
 use std::cell::Cell;
+use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -117,9 +118,9 @@ fn a_barged_waiter_keeps_its_place_at_the_front() {
                 })
                 .collect();
             yield_now().await;
-            sem.release(); // wakes w0 ...
+            sem.release(); // queues the semaphore's pass ...
             sem.try_acquire().unwrap().forget(); // ... but main takes the permit
-            yield_now().await; // w0 runs, finds nothing, keeps its place
+            yield_now().await; // the pass finds none: w0 keeps its place
             log.push("main");
             sem.release();
             sem.release();
@@ -170,8 +171,8 @@ fn a_killed_waiter_passes_its_wake_up_on() {
                 })
                 .collect();
             yield_now().await;
-            drop(held); // wakes w0
-            ws[0].kill(); // w0 dies before it runs: w1 must get the lock
+            drop(held); // queues the lock's pass
+            ws[0].kill(); // w0 leaves before it: the pass serves w1
             greenery::joinall(ws).await;
         }
     });
@@ -238,4 +239,45 @@ fn random_interleavings_never_exceed_the_permits_nor_deadlock() {
             assert_eq!(sem.available_permits(), permits);
         });
     }
+}
+
+/// A waiter the pass served that could not run at once (its task was queued already) and is
+/// killed before it ran: the permit goes to the next waiter, in a pass of its own.
+#[test]
+fn a_served_waiter_killed_before_it_ran_passes_the_permit_on() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let sem = Semaphore::new(0);
+            // w0 keeps itself queued, so the pass's wake schedules nothing: it is only served.
+            let w0 = spawn({
+                let (sem, log) = (sem.clone(), log.clone());
+                async move {
+                    let mut acquire = sem.acquire();
+                    let permit = std::future::poll_fn(|cx| {
+                        cx.waker().wake_by_ref();
+                        std::pin::Pin::new(&mut acquire).poll(cx)
+                    })
+                    .await;
+                    permit.forget();
+                    log.push("w0");
+                }
+            });
+            let w1 = spawn({
+                let (sem, log) = (sem.clone(), log.clone());
+                async move {
+                    sem.acquire().await.forget();
+                    log.push("w1");
+                }
+            });
+            yield_now().await; // both wait in line
+            sem.release(); // the pass is queued behind w0
+            yield_now().await; // w0 polls (not served yet), the pass serves it
+            w0.kill(); // before w0 ran again
+            w1.await.unwrap();
+            assert_eq!(sem.available_permits(), 0);
+        }
+    });
+    log.assert("w1");
 }

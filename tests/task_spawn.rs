@@ -17,12 +17,16 @@ fn run_returns_the_main_output_and_main_may_borrow() {
     assert_eq!(len, 8);
 }
 
+/// The joiner hears of the end from the task's notification pass, queued behind main
+/// (`tests/gevent/join_wakes_from_the_end_pass.py`).
 #[test]
 fn join_handle_is_pending_until_the_task_finishes_then_ready_at_once() {
     greenery::run(async {
         let mut handle = tokio_test::task::spawn(spawn(async { 5 }));
         assert_pending!(handle.poll());
-        yield_now().await; // the task runs and wakes the joiner
+        yield_now().await; // the task runs; its end's notification pass is queued behind main
+        assert!(!handle.is_woken());
+        yield_now().await; // the pass wakes the joiner
         assert!(handle.is_woken());
         assert_eq!(assert_ready!(handle.poll()).unwrap(), 5);
     });

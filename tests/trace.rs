@@ -314,10 +314,16 @@ fn gevent_foo_bar_traces_in_exact_order() {
             "poll@2",
             "poll@2 ready",
             "exit@2 returned",
-            "wake@1 task #1",
             "poll@3",
             "poll@3 ready",
             "exit@3 returned",
+            // Each end's notification pass resumes joinall in turn, as gevent's
+            // (tests/gevent/joinall_resumes_at_the_last_notification.py).
+            "wake@1 task #1",
+            "poll@1",
+            "poll@1 pending",
+            "park@1 joinall",
+            "wake@1 task #2",
             "poll@1",
             "poll@1 ready",
         ]
@@ -508,5 +514,5 @@ fn the_example_records_gevent_foo_bar() {
     std::fs::remove_file(&path).unwrap();
     let names: Vec<String> = tracks(&events).into_values().collect();
     assert_eq!(names[2..], ["task #1 'foo'", "task #2 'bar'"]);
-    assert_eq!(summary(&events).len(), 22);
+    assert_eq!(summary(&events).len(), 26);
 }

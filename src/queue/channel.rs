@@ -1,6 +1,7 @@
 //! [`Channel`]: a rendezvous, where `put` waits for a getter to take the item.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -11,24 +12,59 @@ use std::time::Duration;
 use futures_core::Stream;
 
 use super::error::{Closed, Empty, PutError};
+use super::handout::ChannelLines;
 use crate::runtime::observe::{self, WaitOn};
-use crate::sync::waitlist::{Key, WaitList};
+use crate::runtime::pass;
+use crate::sync::waitlist::Key;
 
 struct State<T> {
-    getters: WaitList,
-    /// Each putter's node holds its item until a getter takes it.
-    putters: WaitList<Option<T>>,
-    closed: bool,
+    /// The items offered and not taken yet, with their putters, first offered first.
+    offers: VecDeque<(Key, T)>,
+    /// The getters, the putters and the hand-out pass.
+    lines: Rc<RefCell<ChannelLines>>,
 }
 
 type Shared<T> = Rc<RefCell<State<T>>>;
 
+impl<T> State<T> {
+    /// Takes the first offered item; its putter is resumed by the hand-out pass (the one
+    /// running, when a getter it served takes it).
+    fn take(&mut self) -> Option<T> {
+        let (putter, item) = self.offers.pop_front()?;
+        let due = {
+            let mut lines = self.lines.borrow_mut();
+            *lines.putters.payload_mut(putter) = true;
+            lines.offered -= 1;
+            lines.resume.push_back(putter);
+            lines.schedule()
+        };
+        if due {
+            pass::start(self.lines.clone());
+        }
+        Some(item)
+    }
+
+    /// A putter leaves: its item comes back, unless a getter took it.
+    fn withdraw(&mut self, putter: Key) -> Option<T> {
+        let mut lines = self.lines.borrow_mut();
+        let (_, taken) = lines.putters.remove(putter);
+        if taken {
+            lines.resume.retain(|&key| key != putter);
+            return None;
+        }
+        lines.offered -= 1;
+        let at = self.offers.iter().position(|(key, _)| *key == putter)?;
+        self.offers.remove(at).map(|(_, item)| item)
+    }
+}
+
 /// A queue of capacity zero (gevent's `Channel`): [`put`](Channel::put) waits until a getter
 /// has taken the item, so each item is handed from one task to another directly.
 ///
-/// Putters and getters are each served FIFO. A getter that finds a waiting putter takes its
-/// item at once, without yielding, and the putter resumes after it (the getter runs first,
-/// as in gevent's hand-out). Cloning gives another handle; a `Channel` is also a [`Stream`],
+/// Putters and getters are each served FIFO, by the channel's hand-out pass: it resumes the
+/// first getter, which takes the first offer, then at once that offer's putter, pair after
+/// pair (gevent's hand-out). So a getter waits for the pass even when a putter offers already.
+/// Cloning gives another handle; a `Channel` is also a [`Stream`],
 /// which ends once the channel is [closed](Channel::close).
 ///
 /// ```
@@ -63,9 +99,8 @@ impl<T> Channel<T> {
     pub fn new() -> Channel<T> {
         Channel {
             shared: Rc::new(RefCell::new(State {
-                getters: WaitList::default(),
-                putters: WaitList::default(),
-                closed: false,
+                offers: VecDeque::new(),
+                lines: Rc::new(RefCell::new(ChannelLines::new())),
             })),
             stream_key: None,
         }
@@ -128,12 +163,13 @@ impl<T> Channel<T> {
     /// });
     /// ```
     pub fn close(&self) {
-        let mut state = self.shared.borrow_mut();
-        if std::mem::replace(&mut state.closed, true) {
+        let state = self.shared.borrow();
+        let mut lines = state.lines.borrow_mut();
+        if std::mem::replace(&mut lines.closed, true) {
             return;
         }
-        state.getters.notify_all();
-        state.putters.notify_all();
+        lines.getters.notify_all();
+        lines.putters.notify_all();
     }
 
     /// Whether the channel was closed.
@@ -144,7 +180,7 @@ impl<T> Channel<T> {
     /// assert!(ch.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.shared.borrow().closed
+        self.shared.borrow().lines.borrow().closed
     }
 
     /// Takes an item like [`get`](Self::get), but `None` once the channel is closed and no
@@ -187,14 +223,15 @@ impl<T> Channel<T> {
         }
     }
 
-    /// Takes an item from the first waiting putter, if any.
+    /// Takes an item from the first waiting putter, if any, without waiting for the hand-out
+    /// pass (which resumes the putter).
     ///
     /// ```
     /// let ch = greenery::queue::Channel::<u8>::new();
     /// assert!(ch.try_get().is_err());
     /// ```
     pub fn try_get(&self) -> Result<T, Empty> {
-        take(&mut self.shared.borrow_mut()).ok_or(Empty)
+        self.shared.borrow_mut().take().ok_or(Empty)
     }
 
     /// Like [`get`](Self::get), but gives up with [`Empty`] after `timeout`.
@@ -224,7 +261,7 @@ impl<T> Channel<T> {
     /// });
     /// ```
     pub fn getters(&self) -> usize {
-        self.shared.borrow().getters.len()
+        self.shared.borrow().lines.borrow().getters.len()
     }
 
     /// How many putters wait with an item nobody has taken yet.
@@ -240,52 +277,68 @@ impl<T> Channel<T> {
     /// });
     /// ```
     pub fn putters(&self) -> usize {
-        let state = self.shared.borrow();
-        let mut count = 0;
-        let _ = state.putters.find(|item| {
-            count += usize::from(item.is_some());
-            false
-        });
-        count
+        self.shared.borrow().offers.len()
     }
 }
 
-/// Takes the first offered item and wakes its putter.
-fn take<T>(state: &mut State<T>) -> Option<T> {
-    let key = state.putters.find(Option::is_some)?;
-    let item = state.putters.payload_mut(key).take();
-    state.putters.notify(key);
-    item
-}
-
-fn poll_get<T>(shared: &Shared<T>, key: &mut Option<Key>, cx: &mut Context<'_>) -> Poll<T> {
-    let mut state = shared.borrow_mut();
-    let item = take(&mut state);
-    let poll = state.getters.wait_turn(key, item, cx.waker());
-    observe::pending_on(poll, WaitOn::Primitive("Channel::get"))
-}
-
-/// One poll of a getter that sees the end: `None` once the channel is closed and nobody offers.
-fn poll_next<T>(
+/// One poll of a getter: it waits in line until the hand-out pass serves it, then takes the
+/// first offer; if a running task took it first, it waits again in its place. On a closed
+/// channel it takes what is still offered, and with `stream` sees the end (`None`) after.
+fn poll_get<T>(
     shared: &Shared<T>,
     key: &mut Option<Key>,
     cx: &mut Context<'_>,
+    stream: bool,
 ) -> Poll<Option<T>> {
     let mut state = shared.borrow_mut();
-    let item = take(&mut state);
-    if item.is_none() && state.closed {
-        state.getters.leave(key, false);
+    let (closed, served) = {
+        let lines = state.lines.borrow();
+        let served = key.is_some_and(|key| lines.getters.is_notified(key));
+        (lines.closed, served)
+    };
+    if served || closed {
+        if let Some(item) = state.take() {
+            if let Some(key) = key.take() {
+                state.lines.borrow_mut().getters.remove(key);
+            }
+            return Poll::Ready(Some(item));
+        }
+    }
+    let lines_rc = state.lines.clone();
+    let mut lines = lines_rc.borrow_mut();
+    if closed && stream {
+        // Every waiter was woken by `close`: nothing to pass on.
+        if let Some(key) = key.take() {
+            lines.getters.remove(key);
+        }
         return Poll::Ready(None);
     }
-    let poll = state.getters.wait_turn(key, item, cx.waker()).map(Some);
-    observe::pending_on(poll, WaitOn::Primitive("Channel::get"))
+    match *key {
+        Some(key) => lines.getters.rearm(key, cx.waker()),
+        None => {
+            *key = Some(lines.getters.push(Some(cx.waker().clone()), ()));
+            let due = lines.offered > 0 && lines.schedule();
+            drop(lines);
+            if due {
+                pass::start(lines_rc);
+            }
+        }
+    }
+    observe::note(WaitOn::Primitive("Channel::get"));
+    Poll::Pending
 }
 
-fn leave_getters<T>(shared: &Shared<T>, key: &mut Option<Key>) {
-    if key.is_some() {
-        let mut state = shared.borrow_mut();
-        let offered = state.putters.find(Option::is_some).is_some();
-        state.getters.leave(key, offered);
+/// A getter leaves (dropped: killed or timed out). If the pass had served it, the offer it
+/// was served for goes to the next getter.
+fn leave_getters(lines_rc: &Rc<RefCell<ChannelLines>>, key: &mut Option<Key>) {
+    let Some(key) = key.take() else { return };
+    let due = {
+        let mut lines = lines_rc.borrow_mut();
+        let (served, ()) = lines.getters.remove(key);
+        served && lines.offered > 0 && lines.getter_waits() && lines.schedule()
+    };
+    if due {
+        pass::start(lines_rc.clone());
     }
 }
 
@@ -312,13 +365,13 @@ impl<T> Stream for Channel<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_next(&this.shared, &mut this.stream_key, cx)
+        poll_get(&this.shared, &mut this.stream_key, cx, true)
     }
 }
 
 impl<T> Drop for Channel<T> {
     fn drop(&mut self) {
-        leave_getters(&self.shared, &mut self.stream_key);
+        leave_getters(&self.shared.borrow().lines, &mut self.stream_key);
     }
 }
 
@@ -356,7 +409,7 @@ impl<T> ChannelPut<T> {
             return Some(item);
         }
         let key = self.key.take()?;
-        self.shared.borrow_mut().putters.remove(key).1
+        self.shared.borrow_mut().withdraw(key)
     }
 }
 
@@ -368,36 +421,41 @@ impl<T> Future for ChannelPut<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let mut state = this.shared.borrow_mut();
-        if state.closed {
-            // Taken before the close (the getter emptied the offer), or not: then it comes back.
-            let item = match this.key.take() {
-                Some(key) => state.putters.remove(key).1,
-                None => this.item.take(),
-            };
-            return Poll::Ready(match item {
+        let lines_rc = state.lines.clone();
+        let mut lines = lines_rc.borrow_mut();
+        let Some(key) = this.key else {
+            let item = this
+                .item
+                .take()
+                .expect("ChannelPut polled after it finished");
+            if lines.closed {
+                return Poll::Ready(Err(Closed(item)));
+            }
+            let key = lines.putters.push(Some(cx.waker().clone()), false);
+            this.key = Some(key);
+            lines.offered += 1;
+            let due = lines.getter_waits() && lines.schedule();
+            drop(lines);
+            state.offers.push_back((key, item));
+            if due {
+                pass::start(lines_rc);
+            }
+            observe::note(WaitOn::Primitive("Channel::put"));
+            return Poll::Pending;
+        };
+        let taken = *lines.putters.payload(key);
+        if taken || lines.closed {
+            // Taken (before the close, if closed), or not: then it comes back.
+            drop(lines);
+            this.key = None;
+            return Poll::Ready(match state.withdraw(key) {
                 Some(item) => Err(Closed(item)),
                 None => Ok(()),
             });
         }
-        match this.key {
-            None => {
-                let item = this.item.take();
-                this.key = Some(state.putters.push(Some(cx.waker().clone()), item));
-                state.getters.notify_one();
-                observe::note(WaitOn::Primitive("Channel::put"));
-                Poll::Pending
-            }
-            Some(key) if state.putters.payload_mut(key).is_none() => {
-                state.putters.remove(key);
-                this.key = None;
-                Poll::Ready(Ok(()))
-            }
-            Some(key) => {
-                state.putters.rearm(key, cx.waker());
-                observe::note(WaitOn::Primitive("Channel::put"));
-                Poll::Pending
-            }
-        }
+        lines.putters.set_waker(key, cx.waker());
+        observe::note(WaitOn::Primitive("Channel::put"));
+        Poll::Pending
     }
 }
 
@@ -440,13 +498,14 @@ impl<T> Future for ChannelGet<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
-        poll_get(&this.shared, &mut this.key, cx)
+        poll_get(&this.shared, &mut this.key, cx, false)
+            .map(|item| item.unwrap_or_else(|| unreachable!("only a stream's getter sees the end")))
     }
 }
 
 impl<T> Drop for ChannelGet<T> {
     fn drop(&mut self) {
-        leave_getters(&self.shared, &mut self.key);
+        leave_getters(&self.shared.borrow().lines, &mut self.key);
     }
 }
 
@@ -482,13 +541,13 @@ impl<T> Future for ChannelNext<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_next(&this.shared, &mut this.key, cx)
+        poll_get(&this.shared, &mut this.key, cx, true)
     }
 }
 
 impl<T> Drop for ChannelNext<T> {
     fn drop(&mut self) {
-        leave_getters(&self.shared, &mut self.key);
+        leave_getters(&self.shared.borrow().lines, &mut self.key);
     }
 }
 

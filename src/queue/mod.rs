@@ -5,14 +5,19 @@
 //! are cheap to clone (each clone is a handle to the same queue). They follow gevent's rules
 //! (SEMANTICS rules 19-22):
 //!
-//! - **`put` never switches.** On an unbounded queue it never waits either; waiting getters
-//!   are woken (deferred) and take the items in the order they called `get`.
+//! - **One hand-out pass.** A put that finds getters waiting (or a get that frees a slot for
+//!   a waiting putter) queues the queue's hand-out pass, once, as gevent's `_unlock`
+//!   callback: when the loop reaches it, it serves the waiting getters in the order they
+//!   called `get`, each run at once until it blocks, and goes on with items put meanwhile.
+//! - **`put` never switches.** On an unbounded queue it never waits either.
 //! - **A `get` that finds an item returns at once**, without yielding.
-//! - **Items are not reserved.** Until a woken getter runs, the running task may `get` the
-//!   item itself (barging); the getter keeps its place at the front of the line.
-//! - **Bounded queues push back.** `put` waits while the queue is full; blocked putters are
-//!   admitted in FIFO order, one per freed slot, alternating with the getters woken for their
-//!   items (one putter, then one getter, as gevent's hand-out pass does).
+//! - **Items are not reserved.** Until the pass runs, the running task may `get` the item
+//!   itself (barging); the getter keeps its place at the front of the line.
+//! - **Bounded queues push back.** `put` waits while the queue is full; each round of the
+//!   pass admits the first waiting putter if there is room, then serves the first waiting
+//!   getter if there is an item (one putter, then one getter, as gevent's).
+//! - **A [`Channel`] getter always waits for the pass**, which resumes it and then, at once,
+//!   the putter whose item it took.
 //! - **`try_put`/`try_get`** (gevent's `put_nowait`/`get_nowait`) fail with
 //!   [`PutError::Full`] (which gives the item back) and [`Empty`]; `put_timeout`/`get_timeout`
 //!   likewise.
@@ -20,7 +25,7 @@
 //!   with [`Closed`] (waiting putters too) while getters take what is left; then
 //!   [`Queue::next`] and the `Stream` return `None`. No sentinel, no idle timeout.
 //! - **Leaving is clean.** A getter or putter whose future is dropped (its task killed, a
-//!   timeout) leaves the line; a wake-up it had received passes to the next in line, and a
+//!   timeout) leaves the line; what the pass had served it passes to the next in line, and a
 //!   putter's item is never half-delivered.
 //!
 //! # A tour
@@ -78,18 +83,17 @@
 //! });
 //! ```
 //!
-//! Where greenery differs from gevent: gevent's hand-out is one pass of the hub, run after
-//! the caller blocks; greenery wakes each served task itself, so a task already in the run
-//! queue may run between two hand-outs. `Queue::bounded(0)` is an error, not an unbounded
-//! queue (gevent's deprecated `Queue(0)`); a [`Channel`] `get` that finds a waiting putter
-//! takes its item without yielding. gevent's `shutdown()` throws `ShutDown` into every waiting
-//! getter at once; greenery's `close` lets a getter already woken for an item take it (the
+//! Where greenery differs from gevent: `Queue::bounded(0)` is an error, not an unbounded
+//! queue (gevent's deprecated `Queue(0)`); [`Channel::try_get`] takes an item from a waiting
+//! putter at once (gevent's `get_nowait` waits a loop turn). gevent's `shutdown()` throws
+//! `ShutDown` into every waiting getter at once; greenery's `close` lets a getter already woken for an item take it (the
 //! item is there), and `get` (which cannot fail) keeps waiting on a closed, drained queue:
 //! consumers of a queue that may be closed use `next`. `shutdown(immediate=True)` is `close`
 //! followed by draining with `try_get` (and `task_done`).
 
 mod channel;
 mod error;
+mod handout;
 #[allow(clippy::module_inception)]
 mod queue;
 mod store;

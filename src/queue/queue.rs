@@ -11,45 +11,68 @@ use std::time::Duration;
 use futures_core::Stream;
 
 use super::error::{Empty, PutError, TaskDoneError, ZeroCapacity};
+use super::handout::Lines;
 use super::store::{Fifo, Lifo, Priority, Store};
-use super::wait::{poll_next, Get, Next, Put, QueueJoin};
-use crate::sync::waitlist::{Key, WaitList};
+use super::wait::{leave_getters, poll_get, Get, Next, Put, QueueJoin};
+use crate::runtime::pass;
+use crate::sync::waitlist::Key;
+use crate::sync::Event;
 
 pub(super) struct State<T, S> {
     pub(super) items: S,
-    capacity: Option<usize>,
-    pub(super) getters: WaitList,
-    pub(super) putters: WaitList,
     pub(super) unfinished: usize,
-    pub(super) joiners: WaitList,
-    pub(super) closed: bool,
+    /// Set while no item is unfinished (gevent's `_cond`): `join` waits on it.
+    pub(super) joined: Event,
     _item: PhantomData<T>,
 }
 
+/// What a queue's handles and futures share: the items, and apart (a pass must not depend on
+/// `T`) the getters, the putters and the hand-out pass.
+pub(super) struct Inner<T, S> {
+    pub(super) state: RefCell<State<T, S>>,
+    pub(super) lines: Rc<RefCell<Lines>>,
+}
+
 impl<T, S: Store<T>> State<T, S> {
-    pub(super) fn has_room(&self) -> bool {
-        self.capacity
-            .is_none_or(|capacity| self.items.len() < capacity)
-    }
-
-    /// Stores an item put by the running task and wakes one getter for it.
-    pub(super) fn commit(&mut self, item: T) {
+    /// Stores an item put by the running task; returns whether the hand-out pass is due
+    /// (getters wait): the caller starts it once `lines` is released.
+    pub(super) fn commit(&mut self, item: T, lines: &mut Lines) -> bool {
         self.items.push(item);
+        lines.len = self.items.len();
+        if self.unfinished == 0 {
+            self.joined.clear();
+        }
         self.unfinished += 1;
-        self.getters.notify_one();
+        lines.getter_waits() && lines.schedule()
     }
 
-    /// Takes an item for a getter; a bounded queue admits one waiting putter per freed slot.
-    pub(super) fn take(&mut self) -> Option<T> {
-        let item = self.items.pop()?;
-        if self.capacity.is_some() {
-            self.putters.notify_one();
-        }
-        Some(item)
+    /// Takes an item, and whether the hand-out pass is due (putters wait for the slot it
+    /// frees).
+    pub(super) fn take(&mut self, lines: &mut Lines) -> (Option<T>, bool) {
+        let item = self.items.pop();
+        lines.len = self.items.len();
+        let due = item.is_some() && lines.putter_waits() && lines.schedule();
+        (item, due)
     }
 }
 
-pub(super) type Shared<T, S> = Rc<RefCell<State<T, S>>>;
+impl<T, S: Store<T>> Inner<T, S> {
+    /// Takes an item if there is one (for a task that does not wait).
+    pub(super) fn try_take(&self) -> Option<T> {
+        let (item, due) = self.state.borrow_mut().take(&mut self.lines.borrow_mut());
+        self.start_if(due);
+        item
+    }
+
+    /// Starts the hand-out pass if it is due.
+    pub(super) fn start_if(&self, due: bool) {
+        if due {
+            pass::start(self.lines.clone());
+        }
+    }
+}
+
+pub(super) type Shared<T, S> = Rc<Inner<T, S>>;
 
 /// A queue of items between tasks (gevent's `Queue`, `JoinableQueue`, `LifoQueue` and
 /// `PriorityQueue`; SEMANTICS rules 19-22). `S` orders the items: [`Fifo`] (the default),
@@ -167,17 +190,18 @@ impl<T> Queue<T> {
 
 impl<T, S: Store<T>> Queue<T, S> {
     fn build(capacity: Option<usize>) -> Queue<T, S> {
+        let joined = Event::new();
+        joined.set();
         Queue {
-            shared: Rc::new(RefCell::new(State {
-                items: S::default(),
-                capacity,
-                getters: WaitList::default(),
-                putters: WaitList::default(),
-                unfinished: 0,
-                joiners: WaitList::default(),
-                closed: false,
-                _item: PhantomData,
-            })),
+            shared: Rc::new(Inner {
+                state: RefCell::new(State {
+                    items: S::default(),
+                    unfinished: 0,
+                    joined,
+                    _item: PhantomData,
+                }),
+                lines: Rc::new(RefCell::new(Lines::new(capacity))),
+            }),
             stream_key: None,
         }
     }
@@ -198,8 +222,9 @@ impl<T, S: Store<T>> Queue<T, S> {
     }
 
     /// Puts `item`, waiting while a bounded queue is full; blocked putters are admitted in
-    /// FIFO order. Never yields when there is room: waiting getters are woken (deferred) and
-    /// the caller keeps running. On a [closed](Self::close) queue — closed before or while it
+    /// FIFO order by the queue's hand-out pass. Never yields when there is room (even with
+    /// putters in line): waiting getters are served by the pass, once the caller yields or
+    /// blocks. On a [closed](Self::close) queue — closed before or while it
     /// waits — the item comes back in [`Closed`](super::Closed) (gevent's `ShutDown`).
     ///
     /// ```
@@ -230,14 +255,17 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert_eq!(q.try_put(2).unwrap_err().into_inner(), 2);
     /// ```
     pub fn try_put(&self, item: T) -> Result<(), PutError<T>> {
-        let mut state = self.shared.borrow_mut();
-        if state.closed {
-            return Err(PutError::Closed(item));
-        }
-        if !state.has_room() {
-            return Err(PutError::Full(item));
-        }
-        state.commit(item);
+        let due = {
+            let mut lines = self.shared.lines.borrow_mut();
+            if lines.closed {
+                return Err(PutError::Closed(item));
+            }
+            if !lines.has_room() {
+                return Err(PutError::Full(item));
+            }
+            self.shared.state.borrow_mut().commit(item, &mut lines)
+        };
+        self.shared.start_if(due);
         Ok(())
     }
 
@@ -257,7 +285,7 @@ impl<T, S: Store<T>> Queue<T, S> {
         let mut put = self.put(item);
         match crate::time::timeout(timeout, &mut put).await {
             Ok(result) => result.map_err(PutError::from),
-            Err(_) => Err(PutError::Full(put.item.take().unwrap_or_else(|| {
+            Err(_) => Err(PutError::Full(put.take_back().unwrap_or_else(|| {
                 unreachable!("an unfinished put still holds its item")
             }))),
         }
@@ -291,12 +319,12 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// });
     /// ```
     pub fn close(&self) {
-        let mut state = self.shared.borrow_mut();
-        if std::mem::replace(&mut state.closed, true) {
+        let mut lines = self.shared.lines.borrow_mut();
+        if std::mem::replace(&mut lines.closed, true) {
             return;
         }
-        state.getters.notify_all();
-        state.putters.notify_all();
+        lines.getters.notify_all();
+        lines.putters.notify_all();
     }
 
     /// Whether the queue was closed (gevent's `is_shutdown`).
@@ -307,7 +335,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert!(q.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.shared.borrow().closed
+        self.shared.lines.borrow().closed
     }
 
     /// Takes the next item, waiting while the queue is empty, like [`get`](Self::get); but
@@ -360,7 +388,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert_eq!(q.try_get(), Err(greenery::queue::Empty));
     /// ```
     pub fn try_get(&self) -> Result<T, Empty> {
-        self.shared.borrow_mut().take().ok_or(Empty)
+        self.shared.try_take().ok_or(Empty)
     }
 
     /// Like [`get`](Self::get), but gives up with [`Empty`] after `timeout`.
@@ -386,7 +414,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert_eq!(q.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.shared.borrow().items.len()
+        self.shared.state.borrow().items.len()
     }
 
     /// Whether the queue holds no item.
@@ -408,7 +436,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert!(q.is_full());
     /// ```
     pub fn is_full(&self) -> bool {
-        !self.shared.borrow().has_room()
+        !self.shared.lines.borrow().has_room()
     }
 
     /// The capacity; `None` when unbounded (gevent's `maxsize`).
@@ -417,7 +445,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert_eq!(greenery::queue::Queue::<u8>::bounded(3).unwrap().capacity(), Some(3));
     /// ```
     pub fn capacity(&self) -> Option<usize> {
-        self.shared.borrow().capacity
+        self.shared.lines.borrow().capacity
     }
 
     /// How many tasks wait to get an item.
@@ -434,7 +462,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// });
     /// ```
     pub fn getters(&self) -> usize {
-        self.shared.borrow().getters.len()
+        self.shared.lines.borrow().getters.len()
     }
 
     /// How many tasks wait to put an item.
@@ -450,7 +478,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// });
     /// ```
     pub fn putters(&self) -> usize {
-        self.shared.borrow().putters.len()
+        self.shared.lines.borrow().putters.len()
     }
 
     /// Items put and not yet marked done with [`task_done`](Self::task_done).
@@ -464,7 +492,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// assert_eq!(q.unfinished_tasks(), 0);
     /// ```
     pub fn unfinished_tasks(&self) -> usize {
-        self.shared.borrow().unfinished
+        self.shared.state.borrow().unfinished
     }
 
     /// Marks one item as processed; when none is left unfinished, [`join`](Self::join)ers
@@ -487,19 +515,20 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// });
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut state = self.shared.borrow_mut();
+        let mut state = self.shared.state.borrow_mut();
         if state.unfinished == 0 {
             return Err(TaskDoneError);
         }
         state.unfinished -= 1;
         if state.unfinished == 0 {
-            state.joiners.notify_all();
+            state.joined.set();
         }
         Ok(())
     }
 
     /// Waits until every item put has been marked done; returns at once if none is
-    /// unfinished.
+    /// unfinished (unless the pass of the last `task_done` is still to run: then it joins
+    /// it, as gevent's `join()`, an `Event.wait()`, does).
     ///
     /// ```
     /// greenery::run(async {
@@ -508,10 +537,7 @@ impl<T, S: Store<T>> Queue<T, S> {
     /// });
     /// ```
     pub fn join(&self) -> QueueJoin<T, S> {
-        QueueJoin {
-            shared: self.shared.clone(),
-            key: None,
-        }
+        QueueJoin::new(self.shared.state.borrow().joined.wait())
     }
 
     /// Like [`join`](Self::join), but waits at most `timeout`; returns whether every item
@@ -536,7 +562,7 @@ impl<T, S: Store<T>> Stream for Queue<T, S> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_next(&this.shared, &mut this.stream_key, cx)
+        poll_get(&this.shared, &mut this.stream_key, cx, true)
     }
 }
 
@@ -559,26 +585,19 @@ impl<T, S> Unpin for Queue<T, S> {}
 
 impl<T, S> Drop for Queue<T, S> {
     fn drop(&mut self) {
-        if self.stream_key.is_some() {
-            // Cannot see the store's length without `S: Store<T>`: pass a wake-up on; a
-            // spurious one is harmless.
-            self.shared
-                .borrow_mut()
-                .getters
-                .leave(&mut self.stream_key, true);
-        }
+        leave_getters(&self.shared.lines, &mut self.stream_key);
     }
 }
 
-impl<T, S: Store<T>> fmt::Debug for Queue<T, S> {
+impl<T, S> fmt::Debug for Queue<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.shared.borrow();
+        let lines = self.shared.lines.borrow();
         f.debug_struct("Queue")
-            .field("len", &state.items.len())
-            .field("capacity", &state.capacity)
-            .field("getters", &state.getters.len())
-            .field("putters", &state.putters.len())
-            .field("closed", &state.closed)
+            .field("len", &lines.len)
+            .field("capacity", &lines.capacity)
+            .field("getters", &lines.getters.len())
+            .field("putters", &lines.putters.len())
+            .field("closed", &lines.closed)
             .finish()
     }
 }

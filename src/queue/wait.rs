@@ -1,47 +1,86 @@
 //! The futures of a [`Queue`](super::Queue)'s waiting operations: [`Put`], [`Get`], [`Next`]
 //! and [`QueueJoin`], and the turn-taking they share.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::Closed;
+use super::handout::Lines;
 use super::queue::Shared;
 use super::store::{Fifo, Store};
 use crate::runtime::observe::{self, WaitOn};
+use crate::runtime::pass;
 use crate::sync::waitlist::Key;
+use crate::sync::EventWait;
 
+/// One poll of a getter. The first takes an item if there is one; otherwise the getter waits
+/// in line until the hand-out pass serves it (gevent's getter blocks even if items arrive
+/// meanwhile: they are the pass's to hand out). Served, it takes its item; if a running task
+/// took it first, it waits again in its place. With `stream`, a getter sees the end: `None`
+/// once the queue is closed and empty.
 pub(super) fn poll_get<T, S: Store<T>>(
     shared: &Shared<T, S>,
     key: &mut Option<Key>,
     cx: &mut Context<'_>,
-) -> Poll<T> {
-    let mut state = shared.borrow_mut();
-    let item = state.take();
-    let poll = state.getters.wait_turn(key, item, cx.waker());
-    observe::pending_on(poll, WaitOn::Primitive("Queue::get"))
-}
-
-/// One poll of a getter that sees the end: `None` once the queue is closed and empty.
-pub(super) fn poll_next<T, S: Store<T>>(
-    shared: &Shared<T, S>,
-    key: &mut Option<Key>,
-    cx: &mut Context<'_>,
+    stream: bool,
 ) -> Poll<Option<T>> {
-    let mut state = shared.borrow_mut();
-    let item = state.take();
-    if item.is_none() && state.closed {
+    let mut lines = shared.lines.borrow_mut();
+    let served = key.is_none_or(|key| lines.getters.is_notified(key));
+    if served {
+        let (item, due) = shared.state.borrow_mut().take(&mut lines);
+        if let Some(item) = item {
+            if let Some(key) = key.take() {
+                lines.getters.remove(key);
+            }
+            drop(lines);
+            shared.start_if(due);
+            return Poll::Ready(Some(item));
+        }
+    }
+    if stream && lines.closed {
         // Every waiter was woken by `close`: nothing to pass on.
-        state.getters.leave(key, false);
+        if let Some(key) = key.take() {
+            lines.getters.remove(key);
+        }
         return Poll::Ready(None);
     }
-    let poll = state.getters.wait_turn(key, item, cx.waker()).map(Some);
-    observe::pending_on(poll, WaitOn::Primitive("Queue::get"))
+    let due = match *key {
+        Some(key) => {
+            lines.getters.rearm(key, cx.waker());
+            false
+        }
+        None => {
+            *key = Some(lines.getters.push(Some(cx.waker().clone()), ()));
+            lines.putter_waits() && lines.schedule()
+        }
+    };
+    drop(lines);
+    shared.start_if(due);
+    observe::note(WaitOn::Primitive("Queue::get"));
+    Poll::Pending
 }
 
-/// The future of [`Queue::put`](super::Queue::put). Dropping it before it finishes leaves the line and drops
-/// the item; a wake-up it had received passes to the next putter.
+/// A getter leaves (dropped: killed or timed out). If the pass had served it, the item it
+/// was served for goes to the next getter.
+pub(super) fn leave_getters(lines_rc: &Rc<RefCell<Lines>>, key: &mut Option<Key>) {
+    let Some(key) = key.take() else { return };
+    let due = {
+        let mut lines = lines_rc.borrow_mut();
+        let (served, ()) = lines.getters.remove(key);
+        served && lines.len > 0 && lines.getter_waits() && lines.schedule()
+    };
+    if due {
+        pass::start(lines_rc.clone());
+    }
+}
+
+/// The future of [`Queue::put`](super::Queue::put). Dropping it before it finishes leaves the
+/// line and drops the item; a slot the hand-out pass had given it goes to the next putter.
 ///
 /// ```
 /// greenery::run(async {
@@ -60,40 +99,68 @@ pub struct Put<T, S = Fifo<T>> {
 
 impl<T, S> Unpin for Put<T, S> {}
 
+impl<T, S> Put<T, S> {
+    /// Leaves the line and returns the item, unless it was put.
+    pub(super) fn take_back(&mut self) -> Option<T> {
+        let item = self.item.take()?;
+        self.leave();
+        Some(item)
+    }
+
+    /// Leaves the line. If the pass had admitted it, the slot goes to the next putter.
+    fn leave(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let due = {
+            let mut lines = self.shared.lines.borrow_mut();
+            let (admitted, ()) = lines.putters.remove(key);
+            admitted && lines.has_room() && lines.putter_waits() && lines.schedule()
+        };
+        if due {
+            pass::start(self.shared.lines.clone());
+        }
+    }
+}
+
 impl<T, S: Store<T>> Future for Put<T, S> {
     type Output = Result<(), Closed<T>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        if state.closed {
+        let shared = &*this.shared;
+        let mut lines = shared.lines.borrow_mut();
+        if lines.closed {
             // Every putter was woken by `close`: nothing to pass on.
             if let Some(key) = this.key.take() {
-                state.putters.remove(key);
+                lines.putters.remove(key);
             }
             let item = this.item.take().expect("Put polled after it finished");
             return Poll::Ready(Err(Closed(item)));
         }
-        if state.has_room() {
-            if let Some(key) = this.key {
-                if state.putters.is_notified(key)
-                    && state.getters.notified() > 0
-                    && !state.items.is_empty()
-                {
-                    // gevent's hand-out pass alternates: one putter, then one getter. A
-                    // getter woken for an item already there goes first.
-                    cx.waker().wake_by_ref();
-                    observe::note(WaitOn::Primitive("Queue::put"));
-                    return Poll::Pending;
-                }
-                state.putters.remove(key);
-                this.key = None;
+        // Room puts at once, putters in line or not (gevent's put); a waiting putter puts
+        // once the pass admitted it.
+        let admitted = this.key.is_none_or(|key| lines.putters.is_notified(key));
+        if admitted && lines.has_room() {
+            if let Some(key) = this.key.take() {
+                lines.putters.remove(key);
             }
             let item = this.item.take().expect("Put polled after it finished");
-            state.commit(item);
+            let due = shared.state.borrow_mut().commit(item, &mut lines);
+            drop(lines);
+            shared.start_if(due);
             return Poll::Ready(Ok(()));
         }
-        state.putters.park(&mut this.key, cx.waker());
+        let due = match this.key {
+            Some(key) => {
+                lines.putters.rearm(key, cx.waker());
+                false
+            }
+            None => {
+                this.key = Some(lines.putters.push(Some(cx.waker().clone()), ()));
+                lines.getter_waits() && lines.schedule()
+            }
+        };
+        drop(lines);
+        shared.start_if(due);
         observe::note(WaitOn::Primitive("Queue::put"));
         Poll::Pending
     }
@@ -101,10 +168,7 @@ impl<T, S: Store<T>> Future for Put<T, S> {
 
 impl<T, S> Drop for Put<T, S> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            // The slot it was woken for may still be free: pass the wake-up on.
-            self.shared.borrow_mut().putters.leave(&mut self.key, true);
-        }
+        self.leave();
     }
 }
 
@@ -116,8 +180,8 @@ impl<T, S> fmt::Debug for Put<T, S> {
     }
 }
 
-/// The future of [`Queue::get`](super::Queue::get). Dropping it leaves the line; a wake-up it had received
-/// passes to the next getter.
+/// The future of [`Queue::get`](super::Queue::get). Dropping it leaves the line; an item the
+/// hand-out pass had served it goes to the next getter.
 ///
 /// ```
 /// greenery::run(async {
@@ -140,15 +204,14 @@ impl<T, S: Store<T>> Future for Get<T, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
-        poll_get(&this.shared, &mut this.key, cx)
+        poll_get(&this.shared, &mut this.key, cx, false)
+            .map(|item| item.unwrap_or_else(|| unreachable!("only a stream's getter sees the end")))
     }
 }
 
 impl<T, S> Drop for Get<T, S> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            self.shared.borrow_mut().getters.leave(&mut self.key, true);
-        }
+        leave_getters(&self.shared.lines, &mut self.key);
     }
 }
 
@@ -160,8 +223,9 @@ impl<T, S> fmt::Debug for Get<T, S> {
     }
 }
 
-/// The future of [`Queue::next`](super::Queue::next): `Some(item)`, or `None` once the queue is closed and
-/// drained. Dropping it leaves the line; a wake-up it had received passes to the next getter.
+/// The future of [`Queue::next`](super::Queue::next): `Some(item)`, or `None` once the queue
+/// is closed and drained. Dropping it leaves the line; an item the hand-out pass had served it
+/// goes to the next getter.
 ///
 /// ```
 /// greenery::run(async {
@@ -184,15 +248,13 @@ impl<T, S: Store<T>> Future for Next<T, S> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        poll_next(&this.shared, &mut this.key, cx)
+        poll_get(&this.shared, &mut this.key, cx, true)
     }
 }
 
 impl<T, S> Drop for Next<T, S> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            self.shared.borrow_mut().getters.leave(&mut self.key, true);
-        }
+        leave_getters(&self.shared.lines, &mut self.key);
     }
 }
 
@@ -215,8 +277,17 @@ impl<T, S> fmt::Debug for Next<T, S> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct QueueJoin<T, S = Fifo<T>> {
-    pub(super) shared: Shared<T, S>,
-    pub(super) key: Option<Key>,
+    wait: EventWait,
+    _queue: PhantomData<fn() -> (T, S)>,
+}
+
+impl<T, S> QueueJoin<T, S> {
+    pub(super) fn new(wait: EventWait) -> Self {
+        QueueJoin {
+            wait,
+            _queue: PhantomData,
+        }
+    }
 }
 
 impl<T, S> Unpin for QueueJoin<T, S> {}
@@ -225,36 +296,15 @@ impl<T, S> Future for QueueJoin<T, S> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        let woken = this.key.is_some_and(|key| state.joiners.is_notified(key));
-        if woken || state.unfinished == 0 {
-            if let Some(key) = this.key.take() {
-                state.joiners.remove(key);
-            }
-            return Poll::Ready(());
-        }
-        match this.key {
-            Some(key) => state.joiners.set_waker(key, cx.waker()),
-            None => this.key = Some(state.joiners.push(Some(cx.waker().clone()), ())),
-        }
-        observe::note(WaitOn::Primitive("Queue::join"));
-        Poll::Pending
-    }
-}
-
-impl<T, S> Drop for QueueJoin<T, S> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.shared.borrow_mut().joiners.remove(key);
-        }
+        let poll = Pin::new(&mut self.wait).poll(cx);
+        observe::pending_on(poll, WaitOn::Primitive("Queue::join"))
     }
 }
 
 impl<T, S> fmt::Debug for QueueJoin<T, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("QueueJoin")
-            .field("waiting", &self.key.is_some())
+            .field("wait", &self.wait)
             .finish()
     }
 }

@@ -6,6 +6,10 @@
 //! nothing else was pending. While draining, the clock is read every [`FAIRNESS_POLLS`] polls and
 //! a non-blocking IO and timer turn runs once `switch_interval` has passed, so a task spinning on
 //! `yield_now()` cannot starve IO or timers.
+//!
+//! Besides tasks, the run queue holds notification passes (`pass.rs`): an entry that, when the
+//! executor reaches it, serves the waiters of one object one after the other, each polled at
+//! once until it returns `Pending`.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -27,7 +31,8 @@ use super::io::Reactor;
 use super::kill::Killed;
 use super::loop_exit::{Catchers, LoopExit};
 use super::observe::{Observer, Polled};
-use super::task::{Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN};
+use super::pass::{Pass, Step};
+use super::task::{Extra, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState, MAIN, PASS};
 use super::timer::clock::Clock;
 use super::timer::heap::Timers;
 use super::waker::{self, Packed, Shared, MAX_INDEX};
@@ -35,11 +40,23 @@ use super::waker::{self, Packed, Shared, MAX_INDEX};
 /// Polls between two looks at the clock for the fairness bound.
 const FAIRNESS_POLLS: u32 = 32;
 
+/// Whether a wake schedules its task at the back of the run queue (`Off`) or hands it to the
+/// notification pass that woke it (`Armed`, then `Got`), to be polled at once.
+#[derive(Clone, Copy)]
+enum Capture {
+    Off,
+    Armed,
+    Got(TaskRef),
+}
+
 pub(crate) struct Core {
     id: u16,
     pub(crate) shared: Arc<Shared>,
     pub(super) tasks: RefCell<Slab<Slot>>,
     pub(super) run_queue: RefCell<VecDeque<TaskRef>>,
+    /// The notification passes in the run queue (each a [`PASS`] entry there), in order.
+    passes: RefCell<VecDeque<Rc<dyn Pass>>>,
+    capture: Cell<Capture>,
     main_scheduled: Cell<bool>,
     current: Cell<Option<TaskRef>>,
     next_id: Cell<u64>,
@@ -76,6 +93,8 @@ impl Core {
             shared,
             tasks: RefCell::new(Slab::new()),
             run_queue: RefCell::new(VecDeque::new()),
+            passes: RefCell::new(VecDeque::new()),
+            capture: Cell::new(Capture::Off),
             main_scheduled: Cell::new(false),
             current: Cell::new(None),
             next_id: Cell::new(1),
@@ -133,8 +152,9 @@ impl Core {
         let entry = tasks.vacant_entry();
         let index = entry.key();
         assert!(
-            index < MAX_INDEX as usize,
-            "greenery: too many live tasks (the limit is {MAX_INDEX})"
+            index < PASS.index as usize,
+            "greenery: too many live tasks (the limit is {})",
+            PASS.index
         );
         let task = TaskRef {
             index: index as u32,
@@ -165,9 +185,29 @@ impl Core {
         });
         drop(tasks);
         if start {
-            self.run_queue.borrow_mut().push_back(task);
+            self.enqueue(task);
         }
         task
+    }
+
+    /// Puts a task that was just scheduled at the back of the run queue, or hands it to the
+    /// notification pass being served (see [`Capture`]).
+    #[inline]
+    fn enqueue(&self, task: TaskRef) {
+        if let Capture::Armed = self.capture.get() {
+            self.capture.set(Capture::Got(task));
+            return;
+        }
+        self.run_queue.borrow_mut().push_back(task);
+    }
+
+    /// Queues a notification pass at the back of the run queue.
+    pub(crate) fn queue_pass(&self, pass: Rc<dyn Pass>) {
+        self.passes.borrow_mut().push_back(pass);
+        self.run_queue.borrow_mut().push_back(PASS);
+        if let Some(observer) = &self.observer {
+            observer.pass_queued(self.current.get());
+        }
     }
 
     /// Queues a task whose waker fired. Waking a queued, finished or unstarted task, or with
@@ -176,7 +216,7 @@ impl Core {
     pub(crate) fn schedule_packed(&self, packed: Packed) {
         if packed.index == MAX_INDEX {
             if !self.main_scheduled.replace(true) {
-                self.run_queue.borrow_mut().push_back(MAIN);
+                self.enqueue(MAIN);
                 if let Some(observer) = &self.observer {
                     observer.woken(MAIN, self.current.get());
                 }
@@ -196,7 +236,7 @@ impl Core {
             id: slot.id,
         };
         drop(tasks);
-        self.run_queue.borrow_mut().push_back(task);
+        self.enqueue(task);
         if let Some(observer) = &self.observer {
             observer.woken(task, self.current.get());
         }
@@ -211,7 +251,7 @@ impl Core {
             slot.phase = Phase::Alive;
             slot.scheduled = true;
             drop(tasks);
-            self.run_queue.borrow_mut().push_back(task);
+            self.enqueue(task);
         }
     }
 
@@ -393,8 +433,7 @@ impl Core {
     #[track_caller]
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> Result<F::Output, LoopExit> {
         let _entered = Entered::new(self);
-        let observed = self.observer.as_deref();
-        if let Some(observer) = observed {
+        if let Some(observer) = self.observer.as_deref() {
             observer.main_started(Location::caller());
         }
         let mut future = pin!(future);
@@ -402,47 +441,122 @@ impl Core {
         let mut cx = Context::from_waker(&main_waker);
         self.main_scheduled.set(true);
         self.run_queue.borrow_mut().push_back(MAIN);
-        let mut polls: u32 = 0;
-        let mut last_turn = Instant::now();
+        let mut fairness = Fairness {
+            polls: 0,
+            last_turn: Instant::now(),
+        };
         loop {
             loop {
                 let next = self.run_queue.borrow_mut().pop_front();
                 let Some(task) = next else { break };
-                if task.index == MAX_INDEX {
-                    if !self.main_scheduled.replace(false) {
-                        continue;
-                    }
-                    let polling = observed.map(|observer| observer.poll_start(MAIN));
-                    self.current.set(Some(MAIN));
-                    let result = future.as_mut().poll(&mut cx);
-                    self.current.set(None);
-                    if let (Some(observer), Some(polling)) = (observed, polling) {
-                        let polled = match result {
-                            Poll::Pending => Polled::Pending,
-                            Poll::Ready(_) => Polled::Ready,
-                        };
-                        observer.poll_end(MAIN, polling, polled);
-                    }
-                    if let Poll::Ready(output) = result {
-                        return Ok(output);
-                    }
+                let output = if task.index == PASS.index {
+                    self.run_pass(&mut future, &mut cx, &mut fairness)
                 } else {
-                    self.run_task(task);
-                    if let Some(payload) = self.abort.borrow_mut().take() {
-                        panic::resume_unwind(payload);
-                    }
-                }
-                polls = polls.wrapping_add(1);
-                if polls % FAIRNESS_POLLS == 0 {
-                    let now = Instant::now();
-                    if now.duration_since(last_turn) >= self.config.switch_interval {
-                        last_turn = now;
-                        self.turn(Some(Duration::ZERO));
-                    }
+                    self.poll_one(task, &mut future, &mut cx, &mut fairness)
+                };
+                if let Some(output) = output {
+                    return Ok(output);
                 }
             }
-            last_turn = Instant::now();
+            fairness.last_turn = Instant::now();
             self.park()?;
+        }
+    }
+
+    /// Polls a task from the run queue (the main future for [`MAIN`]); the main future's
+    /// output if it finished.
+    fn poll_one<F: Future>(
+        &self,
+        task: TaskRef,
+        main: &mut Pin<&mut F>,
+        cx: &mut Context<'_>,
+        fairness: &mut Fairness,
+    ) -> Option<F::Output> {
+        if task.index == MAX_INDEX {
+            if !self.main_scheduled.replace(false) {
+                return None;
+            }
+            if let Poll::Ready(output) = self.poll_main(main, cx) {
+                return Some(output);
+            }
+        } else {
+            self.run_task(task);
+            if let Some(payload) = self.abort.borrow_mut().take() {
+                panic::resume_unwind(payload);
+            }
+        }
+        fairness.polls = fairness.polls.wrapping_add(1);
+        if fairness.polls % FAIRNESS_POLLS == 0 {
+            let now = Instant::now();
+            if now.duration_since(fairness.last_turn) >= self.config.switch_interval {
+                fairness.last_turn = now;
+                self.turn(Some(Duration::ZERO));
+            }
+        }
+        None
+    }
+
+    /// Polls the main future as the current task.
+    fn poll_main<F: Future>(
+        &self,
+        main: &mut Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> Poll<F::Output> {
+        let observed = self.observer.as_deref();
+        let polling = observed.map(|observer| observer.poll_start(MAIN));
+        self.current.set(Some(MAIN));
+        let result = main.as_mut().poll(cx);
+        self.current.set(None);
+        if let (Some(observer), Some(polling)) = (observed, polling) {
+            let polled = match result {
+                Poll::Pending => Polled::Pending,
+                Poll::Ready(_) => Polled::Ready,
+            };
+            observer.poll_end(MAIN, polling, polled);
+        }
+        result
+    }
+
+    /// Runs the notification pass whose entry the run queue just gave: each waiter it serves
+    /// is polled at once. If the main future finishes inside it, the rest of the pass waits
+    /// at the head of the run queue (for a later `block_on`), as gevent's hub stays inside a
+    /// callback that switched to the main greenlet.
+    fn run_pass<F: Future>(
+        &self,
+        main: &mut Pin<&mut F>,
+        cx: &mut Context<'_>,
+        fairness: &mut Fairness,
+    ) -> Option<F::Output> {
+        let pass = self.passes.borrow_mut().pop_front()?;
+        let observed = self.observer.as_deref();
+        let by = observed.and_then(Observer::pass_begins);
+        loop {
+            if let Some(observer) = observed {
+                observer.serving_for(by);
+            }
+            self.capture.set(Capture::Armed);
+            let step = pass.next();
+            let captured = self.capture.replace(Capture::Off);
+            match step {
+                Step::Served => {}
+                Step::Done => return None,
+                Step::Again => {
+                    self.queue_pass(pass);
+                    return None;
+                }
+            }
+            if let Capture::Got(task) = captured {
+                let unfinished = Unfinished {
+                    core: self,
+                    pass: &pass,
+                    by,
+                };
+                let output = self.poll_one(task, main, cx, fairness);
+                if output.is_some() {
+                    return output;
+                }
+                std::mem::forget(unfinished);
+            }
         }
     }
 
@@ -560,18 +674,25 @@ impl Core {
                 break;
             }
             victims.sort_by_key(|task| task.id);
-            self.run_queue.borrow_mut().clear();
+            self.clear_run_queue();
             for task in victims {
                 self.kill_now(task, Killed::default());
             }
         }
-        self.run_queue.borrow_mut().clear();
+        self.clear_run_queue();
         let timers = std::mem::take(&mut *self.timers.borrow_mut());
         drop(timers);
         self.idle_waiters.borrow_mut().clear();
         // Last: what lives in the locals may hold the runtime (IO registrations do).
         let locals = std::mem::take(&mut *self.locals.borrow_mut());
         drop(locals);
+    }
+
+    /// Empties the run queue; the passes in it are cancelled.
+    fn clear_run_queue(&self) {
+        self.run_queue.borrow_mut().clear();
+        let passes = std::mem::take(&mut *self.passes.borrow_mut());
+        passes.iter().for_each(|pass| pass.cancel());
     }
 
     /// This runtime's one value of type `T`, made on first use and dropped when the runtime
@@ -593,6 +714,31 @@ impl Core {
 
     pub(crate) fn set_abort(&self, payload: Box<dyn Any + Send>) {
         *self.abort.borrow_mut() = Some(payload);
+    }
+}
+
+/// When the executor last let IO and timers run, and polls since.
+struct Fairness {
+    polls: u32,
+    last_turn: Instant,
+}
+
+/// Puts a pass that did not end (the main future finished inside it, or a poll unwound) back
+/// at the head of the run queue.
+struct Unfinished<'a> {
+    core: &'a Core,
+    pass: &'a Rc<dyn Pass>,
+    /// The task the pass acts for, for the observer.
+    by: Option<TaskRef>,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        self.core.passes.borrow_mut().push_front(self.pass.clone());
+        self.core.run_queue.borrow_mut().push_front(PASS);
+        if let Some(observer) = &self.core.observer {
+            observer.pass_resumes_later(self.by);
+        }
     }
 }
 

@@ -364,8 +364,9 @@ impl<T> fmt::Debug for JoinHandle<T> {
 }
 
 /// Waits for every task and returns their results, in gevent's `joinall` order (rule 7):
-/// tasks that had already finished first, in the order given, then the rest in the order they
-/// finish.
+/// tasks that had already finished first, in the order given, then the rest in the order
+/// their ends are notified (each task's notification pass resumes the caller in turn, after
+/// the joiners that came before it).
 ///
 /// ```
 /// use std::time::Duration;
@@ -414,24 +415,7 @@ pub async fn joinall_indexed<T>(
     let mut results = Vec::with_capacity(pending.len());
     let mut first = true;
     let all = poll_fn(|cx| {
-        // Tasks found finished on the first look keep their input order; later, several may
-        // have finished since the last poll: order those as they finished.
-        let mut round = Vec::new();
-        let mut i = 0;
-        while i < pending.len() {
-            let order = pending[i].1.finish_order();
-            match Pin::new(&mut pending[i].1).poll(cx) {
-                Poll::Ready(result) => {
-                    let (index, _) = pending.remove(i);
-                    round.push((order, index, result));
-                }
-                Poll::Pending => i += 1,
-            }
-        }
-        if !std::mem::take(&mut first) {
-            round.sort_by_key(|(order, _, _)| *order);
-        }
-        results.extend(round.into_iter().map(|(_, index, result)| (index, result)));
+        results.extend(look(&mut pending, std::mem::take(&mut first), cx));
         if pending.is_empty() {
             Poll::Ready(())
         } else {
@@ -442,8 +426,44 @@ pub async fn joinall_indexed<T>(
     results
 }
 
-/// Waits for every task like [`joinall`], but returns the first failure (in completion order)
-/// as soon as it happens. The other tasks are not killed and keep running (gevent's
+/// One look of `joinall` at the tasks still pending (gevent's `iwait`), with their positions
+/// in the input. The first look takes the tasks already finished, in the order given (gevent
+/// would yield and take them from their notification passes: artifact A2, not copied). A later
+/// look takes the tasks whose end has been notified since (their notification pass began:
+/// where gevent resumes the caller), in the order of the notifications; a task that finished
+/// but whose pass is still to come waits for it.
+fn look<T>(
+    pending: &mut Vec<(usize, JoinHandle<T>)>,
+    first: bool,
+    cx: &mut Context<'_>,
+) -> Vec<(usize, Result<T, JoinError>)> {
+    let mut round = Vec::new();
+    let mut i = 0;
+    while i < pending.len() {
+        let order = pending[i].1.finish_order();
+        if !first && order == 0 {
+            i += 1;
+            continue;
+        }
+        match Pin::new(&mut pending[i].1).poll(cx) {
+            Poll::Ready(result) => {
+                let (index, _) = pending.remove(i);
+                round.push((order, index, result));
+            }
+            Poll::Pending => i += 1,
+        }
+    }
+    if !first {
+        round.sort_by_key(|(order, _, _)| *order);
+    }
+    round
+        .into_iter()
+        .map(|(_, index, result)| (index, result))
+        .collect()
+}
+
+/// Waits for every task like [`joinall`], but returns the first failure (in `joinall`'s order)
+/// as soon as its end is notified. The other tasks are not killed and keep running (gevent's
 /// `joinall(raise_error=True)`). On success, the values are in the order given.
 ///
 /// ```
@@ -458,34 +478,28 @@ pub async fn joinall_indexed<T>(
 pub async fn try_joinall<T>(
     handles: impl IntoIterator<Item = JoinHandle<T>>,
 ) -> Result<Vec<T>, JoinError> {
-    let mut slots: Vec<(JoinHandle<T>, Option<T>)> =
-        handles.into_iter().map(|handle| (handle, None)).collect();
+    let mut pending: Vec<(usize, JoinHandle<T>)> = handles.into_iter().enumerate().collect();
+    let mut values: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    let mut first = true;
     let all = poll_fn(|cx| {
-        let mut all = true;
-        for (handle, value) in slots.iter_mut() {
-            if value.is_some() {
-                continue;
-            }
-            match Pin::new(handle).poll(cx) {
-                Poll::Ready(Ok(output)) => *value = Some(output),
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => all = false,
-            }
+        for (index, result) in look(&mut pending, std::mem::take(&mut first), cx) {
+            values[index] = Some(result?);
         }
-        if all {
+        if pending.is_empty() {
             Poll::Ready(Ok(()))
         } else {
             Poll::Pending
         }
     });
     noting(WaitOn::Primitive("joinall"), all).await?;
-    Ok(slots.into_iter().filter_map(|(_, value)| value).collect())
+    Ok(values.into_iter().flatten().collect())
 }
 
 /// Waits until `count` of `tasks` have finished (all of them when `None`), or until `timeout`
 /// passes, and returns the indices of the finished ones in gevent's order (rule 7): already
-/// finished first, in the order given, then in completion order. The results stay with the
-/// tasks' handles. gevent's `wait(objects, timeout, count)` and `joinall(timeout=, count=)`.
+/// finished first, in the order given, then in the order their ends are notified (see
+/// [`joinall`]); never more than `count`. The results stay with the tasks' handles. gevent's
+/// `wait(objects, timeout, count)` and `joinall(timeout=, count=)`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -503,19 +517,25 @@ pub async fn wait(tasks: &[Task], timeout: Option<Duration>, count: Option<usize
     let mut joins: Vec<Option<super::task::Join>> = tasks.iter().map(|t| Some(t.join())).collect();
     let mut first = true;
     let all = poll_fn(|cx| {
+        // As `look` does for `joinall`.
+        let first_look = std::mem::take(&mut first);
         let mut round = Vec::new();
         for (i, join) in joins.iter_mut().enumerate() {
-            if let Some(fut) = join {
-                if Pin::new(fut).poll(cx).is_ready() {
-                    *join = None;
-                    round.push((tasks[i].core.finish_order(tasks[i].task), i));
-                }
+            let Some(fut) = join else { continue };
+            let order = tasks[i].core.finish_order(tasks[i].task);
+            if !first_look && order == 0 {
+                continue;
+            }
+            if Pin::new(fut).poll(cx).is_ready() {
+                *join = None;
+                round.push((order, i));
             }
         }
-        if !std::mem::take(&mut first) {
+        if !first_look {
             round.sort_unstable();
         }
-        finished.extend(round.into_iter().map(|(_, i)| i));
+        let room = want - finished.len();
+        finished.extend(round.into_iter().take(room).map(|(_, i)| i));
         if finished.len() >= want {
             Poll::Ready(())
         } else {

@@ -19,7 +19,7 @@ use super::core::{panic_message, report, Core};
 use super::handle::Task;
 use super::join::JoinError;
 use super::kill::{KillScope, Killed};
-use super::link::{Link, LinkKey, LinkOn, Watcher};
+use super::link::{EndPass, Link, LinkKey, LinkOn, Watcher};
 use super::observe::{self, WaitOn};
 use super::task::{self, Phase, RawTask, Slot, TaskInfo, TaskRef, TaskState};
 use super::timer::heap::TimerKey;
@@ -182,9 +182,6 @@ impl Core {
             observer.ended(task, slot.phase);
         }
         if let Some(extra) = slot.extra.as_mut() {
-            let count = self.finish_count.get() + 1;
-            self.finish_count.set(count);
-            extra.finished = count;
             garbage.start_timer = extra.rare.as_mut().and_then(|rare| rare.start_timer.take());
             for watcher in std::mem::take(&mut extra.watchers) {
                 match watcher {
@@ -265,15 +262,8 @@ impl Core {
                 PanicPolicy::Abort => self.set_abort(payload),
             }
         }
-        for watcher in watchers {
-            match watcher {
-                Watcher::Join(waker) => waker.wake(),
-                Watcher::Link(link) => {
-                    if let Some(task) = task {
-                        self.spawn_link(task, link.callback);
-                    }
-                }
-            }
+        if let (Some(task), false) = (task, watchers.is_empty()) {
+            self.queue_pass(Rc::new(EndPass::new(self.this.clone(), task, watchers)));
         }
     }
 
@@ -500,7 +490,7 @@ impl Core {
 
     /// Runs a link's callback in a task of its own, with a `Task` of the ended task (whose
     /// count the caller already added).
-    fn spawn_link(&self, task: TaskRef, callback: Box<dyn FnOnce(&Task)>) {
+    pub(super) fn spawn_link(&self, task: TaskRef, callback: Box<dyn FnOnce(&Task)>) {
         let Some(core) = self.this.upgrade() else {
             return;
         };
@@ -550,7 +540,19 @@ impl Core {
 
     // ----- order -------------------------------------------------------------------------
 
-    /// A finished task's place in the order tasks finished (0 if nobody was waiting for it).
+    /// The end of `task` is being notified (its notification pass began): it takes the next
+    /// place in the order of notified ends.
+    pub(super) fn notify_end(&self, task: TaskRef) {
+        let mut tasks = self.tasks.borrow_mut();
+        if let Some(slot) = self.slot_mut(&mut tasks, task) {
+            let count = self.finish_count.get() + 1;
+            self.finish_count.set(count);
+            slot.extra().finished = count;
+        }
+    }
+
+    /// A finished task's place in the order of notified ends (0 until its notification pass
+    /// begins, and for a task that ended with nobody waiting).
     pub(crate) fn finish_order(&self, task: TaskRef) -> u64 {
         let mut tasks = self.tasks.borrow_mut();
         self.slot_mut(&mut tasks, task)

@@ -2,15 +2,22 @@
 //! `link_exception`, SEMANTICS rule 10).
 //!
 //! A task's joiners and its links are one list, in registration order. When the task ends,
-//! each joiner is woken and each link that applies is spawned as a task of its own, in that
-//! order, at the back of the run queue: so links run one after the other, after the task that
-//! ended them yields, interleaved with the joiners exactly as they were registered (gevent
-//! runs its links, joiners included, in one pass in registration order).
+//! its notification pass is queued at the back of the run queue (gevent's `_notify_links`
+//! callback); when the executor reaches it, each joiner is resumed and each link that applies
+//! runs in a task of its own, in that order, each until it blocks: so links run one after the
+//! other, after the task that ended them yields, interleaved with the joiners exactly as they
+//! were registered. The pass beginning is when the task's end counts as notified: `joinall`
+//! takes a task when its notification reaches it, in the order of the notifications.
 
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::Weak;
 use std::task::Waker;
 
+use super::core::Core;
 use super::handle::Task;
-use super::task::Phase;
+use super::pass::{Pass, Step};
+use super::task::{Phase, TaskRef};
 
 /// Who wants to hear that a task ended.
 pub(crate) enum Watcher {
@@ -61,3 +68,52 @@ impl LinkOn {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LinkKey(pub(crate) u64);
+
+/// The notification pass of a task that ended with watchers (see the module docs).
+pub(crate) struct EndPass {
+    core: Weak<Core>,
+    task: TaskRef,
+    /// Joiners to resume and links to run; the links hold a count on the task's slot.
+    watchers: RefCell<VecDeque<Watcher>>,
+    begun: Cell<bool>,
+}
+
+impl EndPass {
+    pub(crate) fn new(core: Weak<Core>, task: TaskRef, watchers: Vec<Watcher>) -> EndPass {
+        EndPass {
+            core,
+            task,
+            watchers: RefCell::new(watchers.into()),
+            begun: Cell::new(false),
+        }
+    }
+}
+
+impl Pass for EndPass {
+    fn next(&self) -> Step {
+        let Some(core) = self.core.upgrade() else {
+            return Step::Done;
+        };
+        if !self.begun.replace(true) {
+            core.notify_end(self.task);
+        }
+        let watcher = self.watchers.borrow_mut().pop_front();
+        match watcher {
+            Some(Watcher::Join(waker)) => waker.wake(),
+            Some(Watcher::Link(link)) => core.spawn_link(self.task, link.callback),
+            None => return Step::Done,
+        }
+        Step::Served
+    }
+
+    fn cancel(&self) {
+        let watchers = std::mem::take(&mut *self.watchers.borrow_mut());
+        if let Some(core) = self.core.upgrade() {
+            for watcher in watchers {
+                if let Watcher::Link(_) = watcher {
+                    core.release(self.task);
+                }
+            }
+        }
+    }
+}

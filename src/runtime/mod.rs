@@ -24,6 +24,7 @@ mod link;
 mod loop_exit;
 mod monitor;
 pub(crate) mod observe;
+pub(crate) mod pass;
 mod spawn;
 pub(crate) mod task;
 pub(crate) mod timer;

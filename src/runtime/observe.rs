@@ -12,6 +12,7 @@
 //! [`Builder::monitor`]: crate::Builder::monitor
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::os::fd::RawFd;
 use std::panic::Location;
@@ -178,6 +179,9 @@ pub(crate) struct Observer {
     /// The task whose poll ended last, until the loop turns: its end (joiners woken, links
     /// spawned) and its destructors act on its behalf, for the trace.
     after: Cell<Option<TaskRef>>,
+    /// For each notification pass in the run queue, in order, the task it acts for: the one
+    /// that queued it (its end, its `set`, its `put`), so the wakes the pass makes are its.
+    passes: RefCell<VecDeque<Option<TaskRef>>>,
     pub(crate) trace: Option<Trace>,
     pub(crate) monitor: Option<Monitor>,
 }
@@ -221,6 +225,7 @@ impl Observer {
             note: Cell::new(None),
             woke_itself: Cell::new(false),
             after: Cell::new(None),
+            passes: RefCell::new(VecDeque::new()),
             trace,
             monitor,
         })))
@@ -337,6 +342,28 @@ impl Observer {
     /// or the one whose poll just ended; `None`: the loop (IO, timers, foreign wakes).
     fn acting(&self, current: Option<TaskRef>) -> Option<u64> {
         current.or(self.after.get()).map(|task| task.id)
+    }
+
+    /// A notification pass was queued at the back of the run queue (`current`: the task being
+    /// polled, if any).
+    pub(crate) fn pass_queued(&self, current: Option<TaskRef>) {
+        let by = current.or(self.after.get());
+        self.passes.borrow_mut().push_back(by);
+    }
+
+    /// The pass at the head of the run queue begins; returns the task it acts for.
+    pub(crate) fn pass_begins(&self) -> Option<TaskRef> {
+        self.passes.borrow_mut().pop_front().flatten()
+    }
+
+    /// A pass that did not end goes back to the head of the run queue.
+    pub(crate) fn pass_resumes_later(&self, by: Option<TaskRef>) {
+        self.passes.borrow_mut().push_front(by);
+    }
+
+    /// The pass acting for `by` serves its next waiter: the wake is `by`'s.
+    pub(crate) fn serving_for(&self, by: Option<TaskRef>) {
+        self.after.set(by);
     }
 
     /// `task` was queued by a wake (`current`: the task being polled, if any).

@@ -103,6 +103,12 @@ pub(crate) const MAIN: TaskRef = TaskRef {
     id: 0,
 };
 
+/// A notification pass's entry in the run queue (`runtime/pass.rs`): never a task's index.
+pub(crate) const PASS: TaskRef = TaskRef {
+    index: MAX_INDEX - 1,
+    id: 0,
+};
+
 /// Where a task is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -130,7 +136,8 @@ pub(crate) struct Extra {
     pub(crate) name: Option<Rc<str>>,
     /// Joiners' wakers and link callbacks, in the order they were registered.
     pub(crate) watchers: Vec<Watcher>,
-    /// When the task finished, counted across the runtime: orders `joinall` results.
+    /// When the task's end was notified (its notification pass began), counted across the
+    /// runtime: orders `joinall` results. 0 until then.
     pub(crate) finished: u64,
     /// Rarer still: a failure, kill scopes, a start timer.
     pub(crate) rare: Option<Box<Rare>>,

@@ -4,19 +4,21 @@ use std::cell::RefCell;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::waitlist::{Key, WaitList};
-use crate::runtime::observe::{self, WaitOn};
+use super::event::{Event, EventWait};
+use crate::runtime::observe::{self, noting, WaitOn};
 use crate::time::Elapsed;
 
 /// A one-shot result: set once with a value or an error, read by any number of waiters, who
 /// wake in the order they started waiting (gevent's `AsyncResult`, SEMANTICS rule 18).
 ///
-/// Setting does not switch. Unlike gevent (artifact A4), a second `set`/`set_error` is
+/// Setting does not switch: it queues the notification pass that resumes the waiters, as an
+/// [`Event`]'s `set` does. Unlike gevent (artifact A4), a second `set`/`set_error` is
 /// rejected with [`AlreadySet`] and the first result stays. Cloning gives another handle to
 /// the same result.
 ///
@@ -34,12 +36,13 @@ use crate::time::Elapsed;
 /// });
 /// ```
 pub struct AsyncResult<T, E> {
-    inner: Rc<RefCell<State<T, E>>>,
+    inner: Rc<Inner<T, E>>,
 }
 
-struct State<T, E> {
-    result: Option<Result<T, E>>,
-    waiters: WaitList,
+struct Inner<T, E> {
+    result: RefCell<Option<Result<T, E>>>,
+    /// Set with the result: its waiters are this result's.
+    ready: Event,
 }
 
 /// The error of setting an [`AsyncResult`] that already holds a result.
@@ -70,10 +73,10 @@ impl<T, E> AsyncResult<T, E> {
     /// ```
     pub fn new() -> Self {
         AsyncResult {
-            inner: Rc::new(RefCell::new(State {
-                result: None,
-                waiters: WaitList::default(),
-            })),
+            inner: Rc::new(Inner {
+                result: RefCell::new(None),
+                ready: Event::new(),
+            }),
         }
     }
 
@@ -103,12 +106,14 @@ impl<T, E> AsyncResult<T, E> {
     }
 
     fn complete(&self, result: Result<T, E>) -> Result<(), AlreadySet> {
-        let mut state = self.inner.borrow_mut();
-        if state.result.is_some() {
-            return Err(AlreadySet(()));
+        {
+            let mut slot = self.inner.result.borrow_mut();
+            if slot.is_some() {
+                return Err(AlreadySet(()));
+            }
+            *slot = Some(result);
         }
-        state.result = Some(result);
-        state.waiters.notify_all();
+        self.inner.ready.set();
         Ok(())
     }
 
@@ -121,7 +126,7 @@ impl<T, E> AsyncResult<T, E> {
     /// assert!(r.ready());
     /// ```
     pub fn ready(&self) -> bool {
-        self.inner.borrow().result.is_some()
+        self.inner.result.borrow().is_some()
     }
 
     /// Whether a value (not an error) has been set.
@@ -132,10 +137,12 @@ impl<T, E> AsyncResult<T, E> {
     /// assert!(r.successful());
     /// ```
     pub fn successful(&self) -> bool {
-        matches!(self.inner.borrow().result, Some(Ok(_)))
+        matches!(*self.inner.result.borrow(), Some(Ok(_)))
     }
 
-    /// Waits until the result is ready, without taking it; returns at once if it is.
+    /// Waits until the result is ready, without taking it; returns at once if it is, unless
+    /// its notification pass is pending or running (then the caller joins it, as
+    /// [`Event::wait`] does).
     ///
     /// ```
     /// greenery::run(async {
@@ -148,8 +155,8 @@ impl<T, E> AsyncResult<T, E> {
     /// ```
     pub fn wait(&self) -> ResultWait<T, E> {
         ResultWait {
-            result: self.clone(),
-            key: None,
+            wait: self.inner.ready.wait(),
+            _result: PhantomData,
         }
     }
 
@@ -168,7 +175,8 @@ impl<T, E> AsyncResult<T, E> {
 }
 
 impl<T: Clone, E: Clone> AsyncResult<T, E> {
-    /// Waits for the result and returns a copy of it: `Ok(value)` or `Err(error)`.
+    /// Waits for the result and returns a copy of it: `Ok(value)` or `Err(error)`. Returns
+    /// at once if the result is ready (a pass pending or not, as gevent's `get()`).
     ///
     /// ```
     /// greenery::run(async {
@@ -179,7 +187,8 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     /// });
     /// ```
     pub async fn get(&self) -> Result<T, E> {
-        self.wait().await;
+        let ready = self.inner.ready.wait_unless_set();
+        noting(WaitOn::Primitive("AsyncResult::wait"), ready).await;
         self.try_get()
             .unwrap_or_else(|| unreachable!("a ready AsyncResult holds a result"))
     }
@@ -193,7 +202,7 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     /// assert_eq!(r.try_get(), Some(Ok(1)));
     /// ```
     pub fn try_get(&self) -> Option<Result<T, E>> {
-        self.inner.borrow().result.clone()
+        self.inner.result.borrow().clone()
     }
 
     /// Like [`get`](Self::get), but gives up after `timeout` with [`Elapsed`] (gevent's
@@ -219,7 +228,7 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     /// assert_eq!(r.value(), Some(2));
     /// ```
     pub fn value(&self) -> Option<T> {
-        match &self.inner.borrow().result {
+        match &*self.inner.result.borrow() {
             Some(Ok(value)) => Some(value.clone()),
             _ => None,
         }
@@ -234,7 +243,7 @@ impl<T: Clone, E: Clone> AsyncResult<T, E> {
     /// assert_eq!(r.value(), None);
     /// ```
     pub fn error(&self) -> Option<E> {
-        match &self.inner.borrow().result {
+        match &*self.inner.result.borrow() {
             Some(Err(error)) => Some(error.clone()),
             _ => None,
         }
@@ -257,10 +266,9 @@ impl<T, E> Clone for AsyncResult<T, E> {
 
 impl<T, E> fmt::Debug for AsyncResult<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.inner.borrow();
         f.debug_struct("AsyncResult")
-            .field("ready", &state.result.is_some())
-            .field("waiters", &state.waiters.len())
+            .field("ready", &self.ready())
+            .field("waiters", &self.inner.ready.waiters())
             .finish()
     }
 }
@@ -277,36 +285,16 @@ impl<T, E> fmt::Debug for AsyncResult<T, E> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct ResultWait<T, E> {
-    result: AsyncResult<T, E>,
-    key: Option<Key>,
+    wait: EventWait,
+    _result: PhantomData<fn() -> (T, E)>,
 }
 
 impl<T, E> Future for ResultWait<T, E> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        let mut state = this.result.inner.borrow_mut();
-        if state.result.is_some() {
-            if let Some(key) = this.key.take() {
-                state.waiters.remove(key);
-            }
-            return Poll::Ready(());
-        }
-        match this.key {
-            Some(key) => state.waiters.set_waker(key, cx.waker()),
-            None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
-        }
-        observe::note(WaitOn::Primitive("AsyncResult::wait"));
-        Poll::Pending
-    }
-}
-
-impl<T, E> Drop for ResultWait<T, E> {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.result.inner.borrow_mut().waiters.remove(key);
-        }
+        let poll = Pin::new(&mut self.wait).poll(cx);
+        observe::pending_on(poll, WaitOn::Primitive("AsyncResult::wait"))
     }
 }
 
@@ -315,7 +303,7 @@ impl<T, E> Unpin for ResultWait<T, E> {}
 impl<T, E> fmt::Debug for ResultWait<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResultWait")
-            .field("waiting", &self.key.is_some())
+            .field("wait", &self.wait)
             .finish()
     }
 }

@@ -8,15 +8,18 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::waitlist::{Key, WaitList};
+use super::links::Links;
+use super::waitlist::Key;
 use crate::runtime::observe::{self, WaitOn};
+use crate::runtime::pass::{self, Pass, Step};
 
 /// A flag that tasks wait for: [`set`](Event::set) wakes every waiter, in the order they
 /// started waiting (gevent's `Event`, SEMANTICS rule 17).
 ///
-/// `set` does not switch: the setter keeps running and the waiters run when it next yields
-/// or blocks. Waiters woken by a `set` return even if the flag is cleared again before they
-/// run. Cloning gives another handle to the same event.
+/// `set` does not switch: it queues the event's notification pass, which resumes the
+/// waiters one after the other once the setter yields or blocks (each runs until it blocks).
+/// Waiters return even if the flag is cleared again before the pass runs, and so do tasks
+/// that started waiting meanwhile. Cloning gives another handle to the same event.
 ///
 /// ```
 /// use greenery::sync::Event;
@@ -41,7 +44,19 @@ pub struct Event {
 #[derive(Default)]
 struct State {
     set: bool,
-    waiters: WaitList,
+    waiters: Links,
+}
+
+impl Pass for RefCell<State> {
+    fn next(&self) -> Step {
+        let mut state = self.borrow_mut();
+        let ready = state.set;
+        state.waiters.next(ready, true)
+    }
+
+    fn cancel(&self) {
+        self.borrow_mut().waiters.cancel();
+    }
 }
 
 impl Event {
@@ -55,7 +70,8 @@ impl Event {
         Event::default()
     }
 
-    /// Sets the flag and wakes every current waiter (deferred: the caller keeps running).
+    /// Sets the flag and queues the pass that wakes the waiters (deferred: the caller keeps
+    /// running).
     ///
     /// ```
     /// let ev = greenery::sync::Event::new();
@@ -63,12 +79,18 @@ impl Event {
     /// assert!(ev.is_set());
     /// ```
     pub fn set(&self) {
-        let mut state = self.inner.borrow_mut();
-        state.set = true;
-        state.waiters.notify_all();
+        let due = {
+            let mut state = self.inner.borrow_mut();
+            state.set = true;
+            state.waiters.check(true)
+        };
+        if due {
+            pass::start(self.inner.clone());
+        }
     }
 
-    /// Clears the flag; waiters already woken by [`set`](Event::set) still return.
+    /// Clears the flag; the waiters of a pass already queued by [`set`](Event::set) still
+    /// return.
     ///
     /// ```
     /// let ev = greenery::sync::Event::new();
@@ -90,19 +112,37 @@ impl Event {
         self.inner.borrow().set
     }
 
-    /// Waits until the flag is set; returns at once, without yielding, if it is.
+    /// How many tasks wait (or joined a pass and have not run yet).
+    pub(crate) fn waiters(&self) -> usize {
+        self.inner.borrow().waiters.len()
+    }
+
+    /// Waits until the flag is set. If it is, returns at once, without yielding, unless the
+    /// event's notification pass is pending or running: then the caller joins it and returns
+    /// when the pass gets to it, after the waiters that were blocked (gevent's `wait()`).
     ///
     /// ```
     /// greenery::run(async {
     ///     let ev = greenery::sync::Event::new();
     ///     ev.set();
-    ///     ev.wait().await; // does not yield
+    ///     ev.wait().await; // does not yield: nobody was waiting, no pass
     /// });
     /// ```
     pub fn wait(&self) -> EventWait {
         EventWait {
             event: self.clone(),
             key: None,
+            join_pass: true,
+        }
+    }
+
+    /// Waits until the flag is set, returning at once if it is, pass or not
+    /// (`AsyncResult::get`).
+    pub(crate) fn wait_unless_set(&self) -> EventWait {
+        EventWait {
+            event: self.clone(),
+            key: None,
+            join_pass: false,
         }
     }
 
@@ -146,6 +186,8 @@ impl fmt::Debug for Event {
 pub struct EventWait {
     event: Event,
     key: Option<Key>,
+    /// Whether a wait on a set event joins a pass pending or running.
+    join_pass: bool,
 }
 
 impl Future for EventWait {
@@ -154,16 +196,18 @@ impl Future for EventWait {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         let mut state = this.event.inner.borrow_mut();
-        let woken = this.key.is_some_and(|key| state.waiters.is_notified(key));
-        if woken || state.set {
-            if let Some(key) = this.key.take() {
-                state.waiters.remove(key);
-            }
-            return Poll::Ready(());
-        }
         match this.key {
+            None if state.set && !(this.join_pass && state.waiters.notifying()) => {
+                return Poll::Ready(())
+            }
+            None if state.set => this.key = Some(state.waiters.arrive(cx.waker())),
+            None => this.key = Some(state.waiters.link(Some(cx.waker()))),
+            Some(key) if state.waiters.is_served(key) => {
+                state.waiters.remove(key);
+                this.key = None;
+                return Poll::Ready(());
+            }
             Some(key) => state.waiters.set_waker(key, cx.waker()),
-            None => this.key = Some(state.waiters.push(Some(cx.waker().clone()), ())),
         }
         observe::note(WaitOn::Primitive("Event::wait"));
         Poll::Pending

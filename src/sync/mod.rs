@@ -6,14 +6,19 @@
 //! They all follow gevent's scheduling rules (SEMANTICS rules 17, 18, 23, 24):
 //!
 //! - **Waiters line up FIFO.** Whoever started waiting first is woken first.
-//! - **Waking never switches.** `set()`, `release()` and friends only queue the woken tasks;
-//!   the caller keeps running until it yields or blocks.
-//! - **The running task may barge.** Nothing is reserved for a woken waiter: until it runs,
-//!   the running task can take the permit (or item) itself. The woken waiter then finds
-//!   nothing and keeps its place at the front of the line.
+//! - **Waking never switches.** `set()`, `release()` and friends only queue the object's
+//!   notification pass, once (gevent's `_check_and_notify`); the caller keeps running until
+//!   it yields or blocks. When the loop reaches the pass, it resumes the waiters one after the
+//!   other, each until it blocks (an Event's all of them; a semaphore's while a permit is
+//!   free). A wait on a set [`Event`] returns at once, unless the event's pass is pending or
+//!   running: then it joins it.
+//! - **The running task may barge.** Nothing is reserved for a waiter: until the pass runs,
+//!   the running task can take the permit itself, and the pass serves nobody for it; the
+//!   waiter keeps its place at the front of the line.
 //! - **Leaving the line is clean.** A waiter whose future is dropped (its task killed, a
-//!   timeout expired) leaves the line at once; if it had been woken, the wake-up passes to
-//!   the next waiter, so nothing is lost or given to a dead task.
+//!   timeout expired) leaves the line at once; if the pass had served it and it had not run
+//!   yet, what it was served for passes to the next waiter, so nothing is lost or given to a
+//!   dead task.
 //! - **Nobody can release you: [`LoopExit`](crate::LoopExit).** Waiting only parks a waker,
 //!   so a program whose tasks all wait on each other ends in `LoopExit` instead of hanging.
 //!
@@ -95,6 +100,7 @@
 
 mod async_result;
 mod event;
+mod links;
 mod rlock;
 mod semaphore;
 pub(crate) mod waitlist;

@@ -8,20 +8,54 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::links::Links;
 use super::semaphore::ReleaseError;
-use super::waitlist::{Key, WaitList};
+use super::waitlist::Key;
 use crate::runtime::context;
 use crate::runtime::observe::{self, WaitOn};
+use crate::runtime::pass::{self, Pass, Step};
 use crate::runtime::task::{TaskRef, MAIN};
 use crate::time::Elapsed;
 
 struct State {
     owner: Option<TaskRef>,
     depth: usize,
-    waiters: WaitList,
+    /// gevent's RLock waits on a `Semaphore(1)`: served only while the lock is free.
+    waiters: Links,
+}
+
+impl State {
+    /// Whether the lock is free for a waiter the pass has not served yet.
+    fn ready(&self) -> bool {
+        self.owner.is_none() && self.waiters.served() == 0
+    }
+}
+
+impl Pass for RefCell<State> {
+    fn next(&self) -> Step {
+        let mut state = self.borrow_mut();
+        let ready = state.ready();
+        state.waiters.next(ready, false)
+    }
+
+    fn cancel(&self) {
+        self.borrow_mut().waiters.cancel();
+    }
 }
 
 type Shared = Rc<RefCell<State>>;
+
+/// Queues the lock's notification pass if one is due.
+fn check(shared: &Shared) {
+    let due = {
+        let mut state = shared.borrow_mut();
+        let ready = state.ready();
+        state.waiters.check(ready)
+    };
+    if due {
+        pass::start(shared.clone());
+    }
+}
 
 /// The task running now (the main future outside spawned tasks, or outside a runtime).
 fn me() -> TaskRef {
@@ -66,7 +100,7 @@ impl RLock {
             shared: Rc::new(RefCell::new(State {
                 owner: None,
                 depth: 0,
-                waiters: WaitList::default(),
+                waiters: Links::default(),
             })),
         }
     }
@@ -140,11 +174,14 @@ impl RLock {
     /// });
     /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
-        let mut state = self.shared.borrow_mut();
-        if state.owner != Some(me()) {
-            return Err(ReleaseError::RLOCK);
+        {
+            let mut state = self.shared.borrow_mut();
+            if state.owner != Some(me()) {
+                return Err(ReleaseError::RLOCK);
+            }
+            state.depth -= 1;
         }
-        release_one(&mut state);
+        freed(&self.shared);
         Ok(())
     }
 
@@ -191,12 +228,16 @@ fn take(state: &mut State, me: TaskRef) -> bool {
     true
 }
 
-fn release_one(state: &mut State) {
-    state.depth -= 1;
-    if state.depth == 0 {
+/// One level was released: at the last one, the lock is free and its pass serves a waiter.
+fn freed(shared: &Shared) {
+    {
+        let mut state = shared.borrow_mut();
+        if state.depth > 0 {
+            return;
+        }
         state.owner = None;
-        state.waiters.notify_one();
     }
+    check(shared);
 }
 
 impl Default for RLock {
@@ -254,11 +295,15 @@ impl Drop for RLockGuard {
         let Some(shared) = &self.shared else {
             return;
         };
-        let mut state = shared.borrow_mut();
-        // Zero only if the owner also released this level by hand.
-        if state.depth > 0 {
-            release_one(&mut state);
+        {
+            let mut state = shared.borrow_mut();
+            // Zero only if the owner also released this level by hand.
+            if state.depth == 0 {
+                return;
+            }
+            state.depth -= 1;
         }
+        freed(shared);
     }
 }
 
@@ -268,8 +313,8 @@ impl fmt::Debug for RLockGuard {
     }
 }
 
-/// The future of [`RLock::acquire`]. Dropping it leaves the line; if it had been woken, the
-/// wake-up passes to the next waiter.
+/// The future of [`RLock::acquire`]. Dropping it leaves the line; if a pass had served it,
+/// the lock goes to the next waiter.
 ///
 /// ```
 /// greenery::run(async {
@@ -288,22 +333,49 @@ impl Future for RLockAcquire {
     type Output = RLockGuard;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RLockGuard> {
-        let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        let guard = take(&mut state, me()).then(|| RLockGuard {
-            shared: Some(this.shared.clone()),
-        });
-        let poll = state.waiters.wait_turn(&mut this.key, guard, cx.waker());
+        let poll = self.take_turn(cx);
         observe::pending_on(poll, WaitOn::Primitive("RLock::acquire"))
+    }
+}
+
+impl RLockAcquire {
+    /// Takes the lock, or waits in line for the pass to serve it.
+    fn take_turn(&mut self, cx: &mut Context<'_>) -> Poll<RLockGuard> {
+        let this = self;
+        let mut state = this.shared.borrow_mut();
+        match this.key {
+            // Free, or held by the caller: taken at once (barging, as gevent's RLock).
+            None if take(&mut state, me()) => {}
+            None => {
+                this.key = Some(state.waiters.link(Some(cx.waker())));
+                return Poll::Pending;
+            }
+            Some(key) if !state.waiters.is_served(key) => {
+                state.waiters.set_waker(key, cx.waker());
+                return Poll::Pending;
+            }
+            Some(key) if !take(&mut state, me()) => {
+                state.waiters.unserve(key, cx.waker());
+                return Poll::Pending;
+            }
+            Some(key) => {
+                state.waiters.remove(key);
+                this.key = None;
+            }
+        }
+        Poll::Ready(RLockGuard {
+            shared: Some(this.shared.clone()),
+        })
     }
 }
 
 impl Drop for RLockAcquire {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let mut state = self.shared.borrow_mut();
-            let free = state.owner.is_none();
-            state.waiters.leave(&mut self.key, free);
+        if let Some(key) = self.key.take() {
+            let served = self.shared.borrow_mut().waiters.remove(key);
+            if served {
+                check(&self.shared);
+            }
         }
     }
 }

@@ -9,8 +9,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::waitlist::{Key, WaitList};
+use super::links::Links;
+use super::waitlist::Key;
 use crate::runtime::observe::{self, WaitOn};
+use crate::runtime::pass::{self, Pass, Step};
 use crate::time::Elapsed;
 
 /// The error of releasing something that was not held: a [`BoundedSemaphore`] released more
@@ -43,7 +45,27 @@ pub(crate) struct State {
     permits: usize,
     /// The most permits a bounded semaphore may hold.
     bound: Option<usize>,
-    waiters: WaitList,
+    waiters: Links,
+}
+
+impl State {
+    /// Whether a permit is free for a waiter the pass has not served yet (gevent's `ready()`;
+    /// a served waiter takes its permit when it runs, at once in a pass).
+    fn ready(&self) -> bool {
+        self.permits > self.waiters.served()
+    }
+}
+
+impl Pass for RefCell<State> {
+    fn next(&self) -> Step {
+        let mut state = self.borrow_mut();
+        let ready = state.ready();
+        state.waiters.next(ready, false)
+    }
+
+    fn cancel(&self) {
+        self.borrow_mut().waiters.cancel();
+    }
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -52,18 +74,32 @@ fn new_shared(permits: usize, bound: Option<usize>) -> Shared {
     Rc::new(RefCell::new(State {
         permits,
         bound,
-        waiters: WaitList::default(),
+        waiters: Links::default(),
     }))
 }
 
-/// Adds a permit and wakes the first waiter not already woken.
-fn release(shared: &Shared, error: ReleaseError) -> Result<(), ReleaseError> {
-    let mut state = shared.borrow_mut();
-    if state.bound.is_some_and(|bound| state.permits >= bound) {
-        return Err(error);
+/// Queues the semaphore's notification pass if one is due (gevent's `_check_and_notify`).
+fn check(shared: &Shared) {
+    let due = {
+        let mut state = shared.borrow_mut();
+        let ready = state.ready();
+        state.waiters.check(ready)
+    };
+    if due {
+        pass::start(shared.clone());
     }
-    state.permits += 1;
-    state.waiters.notify_one();
+}
+
+/// Adds a permit; the semaphore's pass serves the waiters while permits are free.
+fn release(shared: &Shared, error: ReleaseError) -> Result<(), ReleaseError> {
+    {
+        let mut state = shared.borrow_mut();
+        if state.bound.is_some_and(|bound| state.permits >= bound) {
+            return Err(error);
+        }
+        state.permits += 1;
+    }
+    check(shared);
     Ok(())
 }
 
@@ -82,8 +118,9 @@ fn try_acquire(shared: &Shared) -> Option<SemaphoreGuard> {
 /// served in the order they started waiting (gevent's `Semaphore`, SEMANTICS rule 23).
 ///
 /// [`release`](Semaphore::release) (or dropping the [`SemaphoreGuard`]) does not switch: it
-/// wakes the first waiter, and until that waiter runs the releasing task may acquire again
-/// ("barging", as in gevent). A plain semaphore may be released more often than acquired: it
+/// queues the semaphore's notification pass, which resumes waiters in line order while
+/// permits are free, and until it runs the releasing task may acquire again ("barging", as
+/// in gevent). A plain semaphore may be released more often than acquired: it
 /// just counts up. Cloning gives another handle to the same semaphore.
 ///
 /// ```
@@ -214,7 +251,7 @@ impl Semaphore {
         let mut acquire = self.acquire();
         let mut state = self.shared.borrow_mut();
         if state.permits == 0 {
-            acquire.key = Some(state.waiters.push(None, ()));
+            acquire.key = Some(state.waiters.link(None));
         }
         drop(state);
         acquire
@@ -492,7 +529,7 @@ impl fmt::Debug for SemaphoreGuard {
 }
 
 /// The future of `acquire()` on a [`Semaphore`], [`BoundedSemaphore`] or [`Lock`]. Dropping
-/// it leaves the line; if it had been woken, the wake-up passes to the next waiter.
+/// it leaves the line; if a pass had served it, the permit goes to the next waiter.
 ///
 /// ```
 /// greenery::run(async {
@@ -517,25 +554,52 @@ impl Future for Acquire {
     type Output = SemaphoreGuard;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphoreGuard> {
-        let this = &mut *self;
-        let mut state = this.shared.borrow_mut();
-        let guard = (state.permits > 0).then(|| {
-            state.permits -= 1;
-            SemaphoreGuard {
-                shared: Some(this.shared.clone()),
-            }
-        });
-        let poll = state.waiters.wait_turn(&mut this.key, guard, cx.waker());
+        let poll = self.take_turn(cx);
         observe::pending_on(poll, WaitOn::Primitive("Semaphore::acquire"))
+    }
+}
+
+impl Acquire {
+    /// Takes a permit, or waits in line for the pass to serve it.
+    fn take_turn(&mut self, cx: &mut Context<'_>) -> Poll<SemaphoreGuard> {
+        let this = self;
+        let mut state = this.shared.borrow_mut();
+        match this.key {
+            // A free permit is taken at once, even with others in line (barging).
+            None if state.permits > 0 => {}
+            None => {
+                this.key = Some(state.waiters.link(Some(cx.waker())));
+                return Poll::Pending;
+            }
+            Some(key) if !state.waiters.is_served(key) => {
+                state.waiters.set_waker(key, cx.waker());
+                return Poll::Pending;
+            }
+            // Served, but a running task took the permit first: wait for the next pass.
+            Some(key) if state.permits == 0 => {
+                state.waiters.unserve(key, cx.waker());
+                return Poll::Pending;
+            }
+            Some(key) => {
+                state.waiters.remove(key);
+                this.key = None;
+            }
+        }
+        state.permits -= 1;
+        Poll::Ready(SemaphoreGuard {
+            shared: Some(this.shared.clone()),
+        })
     }
 }
 
 impl Drop for Acquire {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let mut state = self.shared.borrow_mut();
-            let free = state.permits > 0;
-            state.waiters.leave(&mut self.key, free);
+        if let Some(key) = self.key.take() {
+            // Served and gone before it took the permit: another waiter may have it.
+            let served = self.shared.borrow_mut().waiters.remove(key);
+            if served {
+                check(&self.shared);
+            }
         }
     }
 }

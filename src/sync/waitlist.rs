@@ -7,13 +7,14 @@
 //! The protocol, shared by all primitives:
 //! - A waiter future pushes a node the first time it must wait and keeps its [`Key`]; only
 //!   that future ever removes the node (on success or when dropped), so keys never dangle.
-//! - Notifying marks a node and wakes its task. Waking is deferred (it queues the task), so
-//!   the notifier keeps running and may take the resource first (gevent's barging).
-//! - A notified waiter that finds the resource gone clears its flag and keeps its place in
-//!   line; one that is dropped while notified (killed, timed out) reports it, so the
-//!   primitive passes the notification on and no wake-up is lost or given to a dead task.
+//! - Notifying marks a node and wakes its task. The primitives notify from their
+//!   notification passes (`runtime/pass.rs`), which run the woken task at once; a wake that
+//!   cannot (the task is queued already) leaves the mark for when it runs.
+//! - A notified waiter that finds the resource gone (a running task barged in first) clears
+//!   its flag and keeps its place in line; one that is dropped while notified (killed, timed
+//!   out) reports it, so the primitive can serve someone else.
 
-use std::task::{Poll, Waker};
+use std::task::Waker;
 
 use slab::Slab;
 
@@ -127,21 +128,52 @@ impl<P> WaitList<P> {
         }
     }
 
-    /// Notifies the first waiter in line that is not notified yet; returns whether there was
-    /// one.
-    pub(crate) fn notify_one(&mut self) -> bool {
+    /// The first waiter in line that is not notified and whose payload satisfies `pred`.
+    pub(crate) fn first(&self, mut pred: impl FnMut(&P) -> bool) -> Option<Key> {
         if self.notified == self.nodes.len() {
-            return false;
+            return None;
         }
         let mut key = self.head;
         while key != NIL {
-            if !self.nodes[key].notified {
-                self.notify(key);
-                return true;
+            let node = &self.nodes[key];
+            if !node.notified && pred(&node.payload) {
+                return Some(key);
             }
-            key = self.nodes[key].next;
+            key = node.next;
         }
-        false
+        None
+    }
+
+    /// The last waiter in line that is not notified and whose payload satisfies `pred`.
+    pub(crate) fn last(&self, mut pred: impl FnMut(&P) -> bool) -> Option<Key> {
+        let mut key = self.tail;
+        while key != NIL {
+            let node = &self.nodes[key];
+            if !node.notified && pred(&node.payload) {
+                return Some(key);
+            }
+            key = node.prev;
+        }
+        None
+    }
+
+    /// Moves a waiter to the back of the line; it keeps its key.
+    pub(crate) fn move_to_back(&mut self, key: Key) {
+        if self.tail == key {
+            return;
+        }
+        let (prev, next) = (self.nodes[key].prev, self.nodes[key].next);
+        match prev {
+            NIL => self.head = next,
+            prev => self.nodes[prev].next = next,
+        }
+        self.nodes[next].prev = prev;
+        let tail = self.tail;
+        self.nodes[tail].next = key;
+        let node = &mut self.nodes[key];
+        node.prev = tail;
+        node.next = NIL;
+        self.tail = key;
     }
 
     /// Notifies every waiter, in line order.
@@ -168,63 +200,9 @@ impl<P> WaitList<P> {
         &mut self.nodes[key].payload
     }
 
-    /// The first waiter in line whose payload satisfies `pred`.
-    pub(crate) fn find(&self, mut pred: impl FnMut(&P) -> bool) -> Option<Key> {
-        let mut key = self.head;
-        while key != NIL {
-            if pred(&self.nodes[key].payload) {
-                return Some(key);
-            }
-            key = self.nodes[key].next;
-        }
-        None
-    }
-}
-
-/// The turn-taking every primitive with a plain line of waiters shares.
-impl WaitList<()> {
-    /// One poll of a waiter that tries to take something: `taken` is what it got. With
-    /// something, it leaves the line (if it was in it); with nothing, it joins the back on its
-    /// first poll, or, woken but beaten to it by a running task (barging), keeps its place,
-    /// re-armed with the waker it polls with now.
-    pub(crate) fn wait_turn<R>(
-        &mut self,
-        key: &mut Option<Key>,
-        taken: Option<R>,
-        waker: &Waker,
-    ) -> Poll<R> {
-        match taken {
-            Some(value) => {
-                if let Some(key) = key.take() {
-                    self.remove(key);
-                }
-                Poll::Ready(value)
-            }
-            None => {
-                self.park(key, waker);
-                Poll::Pending
-            }
-        }
-    }
-
-    /// Joins the back of the line, or re-arms the waiter's place in it.
-    pub(crate) fn park(&mut self, key: &mut Option<Key>, waker: &Waker) {
-        match *key {
-            Some(key) => self.rearm(key, waker),
-            None => *key = Some(self.push(Some(waker.clone()), ())),
-        }
-    }
-
-    /// A waiter gives up (dropped: killed or timed out). If it had been woken and `pass_on`
-    /// says there may still be something to take, the wake-up goes to the next in line, so
-    /// nothing is handed to a task that is gone.
-    pub(crate) fn leave(&mut self, key: &mut Option<Key>, pass_on: bool) {
-        if let Some(key) = key.take() {
-            let (notified, ()) = self.remove(key);
-            if notified && pass_on {
-                self.notify_one();
-            }
-        }
+    /// The payload of a waiter.
+    pub(crate) fn payload(&self, key: Key) -> &P {
+        &self.nodes[key].payload
     }
 }
 
@@ -254,16 +232,20 @@ mod tests {
         let (cb, wb) = counter();
         let a = list.push(Some(wa), 'a');
         let b = list.push(Some(wb), 'b');
-        assert!(list.notify_one());
+        assert_eq!(list.first(|_| true), Some(a));
+        list.notify(a);
         assert!(list.is_notified(a) && !list.is_notified(b));
-        assert!(list.notify_one());
-        assert!(!list.notify_one());
+        assert_eq!(list.first(|_| true), Some(b));
+        assert_eq!(list.last(|_| true), Some(b));
+        list.notify(b);
+        assert_eq!(list.first(|_| true), None);
+        assert_eq!(list.last(|_| true), None);
         assert_eq!(ca.0.load(Ordering::SeqCst), 1);
         assert_eq!(cb.0.load(Ordering::SeqCst), 1);
         list.clear_notified(a);
         assert_eq!(list.notified(), 1);
         assert_eq!(list.remove(b), (true, 'b'));
-        assert_eq!(list.find(|p| *p == 'a'), Some(a));
+        assert_eq!(list.first(|p| *p == 'a'), Some(a));
         assert_eq!(list.remove(a), (false, 'a'));
         assert_eq!(list.len(), 0);
     }
@@ -276,12 +258,34 @@ mod tests {
         list.remove(keys[0]);
         list.remove(keys[4]);
         let k = list.push(None, 9);
+        assert_eq!(list.first(|p| *p > 1), Some(keys[3]));
+        assert_eq!(list.last(|p| *p < 9), Some(keys[3]));
         list.notify_all();
         assert_eq!(list.notified(), 3);
-        assert_eq!(list.find(|_| true), Some(keys[1]));
         assert_eq!(list.remove(keys[1]).1, 1);
         assert_eq!(list.remove(keys[3]).1, 3);
         assert_eq!(list.remove(k).1, 9);
         assert_eq!(list.len(), 0);
+    }
+
+    #[test]
+    fn a_waiter_moved_to_the_back_keeps_its_key() {
+        let mut list = WaitList::default();
+        let keys: Vec<Key> = (0..3).map(|i| list.push(None, i)).collect();
+        list.move_to_back(keys[0]);
+        list.move_to_back(keys[2]);
+        list.move_to_back(keys[2]);
+        let order: Vec<i32> = std::iter::from_fn(|| {
+            let key = list.first(|_| true)?;
+            list.notify(key);
+            Some(*list.payload(key))
+        })
+        .collect();
+        assert_eq!(order, [1, 0, 2]);
+        assert_eq!(list.last(|_| true), None);
+        list.clear_notified(keys[2]);
+        assert_eq!(list.last(|_| true), Some(keys[2]));
+        list.move_to_back(keys[1]);
+        assert_eq!(list.first(|_| true), Some(keys[2]));
     }
 }

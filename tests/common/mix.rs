@@ -125,6 +125,15 @@ pub fn for_each_mix(expected: &[&str], scenario: impl Fn(&Log)) {
     }
 }
 
+/// Like [`for_each_mix`], against the lines a gevent script printed (a `tests/gevent/NAME.out`,
+/// passed as `include_str!("gevent/NAME.out")`).
+#[track_caller]
+pub fn for_each_mix_like_gevent(out: &str, scenario: impl Fn(&Log)) {
+    let expected = super::gevent(out);
+    let lines: Vec<&str> = expected.lines().collect();
+    for_each_mix(&lines, scenario);
+}
+
 /// A runtime on the real clock.
 pub fn real() -> Runtime {
     Runtime::new().unwrap()

@@ -67,6 +67,15 @@ impl Drop for Finally {
     }
 }
 
+/// Records its line when dropped: a task's `except GreenletExit:` (a kill drops the body).
+pub struct Said(pub Log, pub &'static str);
+
+impl Drop for Said {
+    fn drop(&mut self) {
+        self.0.push(self.1);
+    }
+}
+
 /// Runs `future` on a runtime with a virtual clock (see [`paused`]).
 pub fn run_paused<F: Future>(future: F) -> F::Output {
     paused().block_on(future)

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::generate::generate;
-use super::interp::{self, Hazard};
+use super::interp;
 use super::program::{walk_mut, Op, Program};
 use super::python;
 
@@ -29,96 +29,21 @@ pub fn bump(program: &mut Program, ids: &[usize]) {
     }
 }
 
-/// The situations (open divergences, docs/difffuzz.md) the fuzzer leaves out: by default all
-/// of [`Hazard::ALL`]; `DIFFFUZZ_AVOID=none` or a comma-separated list of names chooses.
-#[derive(Clone, Debug)]
-pub struct Avoid(pub Vec<Hazard>);
-
-impl Default for Avoid {
-    fn default() -> Avoid {
-        Avoid(Hazard::ALL.to_vec())
-    }
-}
-
-impl Avoid {
-    pub fn from_env() -> Avoid {
-        match std::env::var("DIFFFUZZ_AVOID") {
-            Err(_) => Avoid::default(),
-            Ok(v) if v == "none" || v.is_empty() => Avoid(Vec::new()),
-            Ok(v) => Avoid(
-                v.split(',')
-                    .map(|name| {
-                        *Hazard::ALL
-                            .iter()
-                            .find(|h| h.name() == name.trim())
-                            .unwrap_or_else(|| panic!("DIFFFUZZ_AVOID: no hazard {name:?}"))
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
-
-/// Removes the operations `ids` (pre-order ids), and timeout blocks left empty.
-pub fn remove_ops(program: &mut Program, ids: &[usize]) {
-    fn strip(ops: &mut Vec<Op>, id: &mut usize, ids: &[usize]) {
-        let mut kept = Vec::new();
-        for mut op in ops.drain(..) {
-            let mine = *id;
-            *id += 1;
-            if let Op::Timeout(_, body) = &mut op {
-                strip(body, id, ids);
-                if body.is_empty() {
-                    continue;
-                }
-            }
-            if !ids.contains(&mine) {
-                kept.push(op);
-            }
-        }
-        *ops = kept;
-    }
-    let mut id = 0;
-    for ops in &mut program.tasks {
-        strip(ops, &mut id, ids);
-    }
-}
-
-/// A program ready to run, and the operations left out of it for each hazard met.
-pub struct Prepared {
-    pub program: Program,
-    pub left_out: Vec<Hazard>,
-}
-
-/// Moves tied timers apart until no deadline ties, and removes the operations that meet an
-/// avoided hazard; `None` if that does not settle.
-pub fn settle(mut program: Program, avoid: &Avoid) -> Option<Prepared> {
-    let mut left_out = Vec::new();
+/// Moves tied timers apart until no deadline ties; `None` if that does not settle.
+pub fn settle(mut program: Program) -> Option<Program> {
     for _ in 0..30 {
-        let outcome = interp::run(&program);
-        if !outcome.ties.is_empty() {
-            bump(&mut program, &outcome.ties);
-            continue;
+        let ties = interp::run(&program).ties;
+        if ties.is_empty() {
+            return Some(program);
         }
-        let met: Vec<(Hazard, usize)> = outcome
-            .hazards
-            .into_iter()
-            .filter(|(h, _)| avoid.0.contains(h))
-            .collect();
-        if met.is_empty() {
-            return Some(Prepared { program, left_out });
-        }
-        let ids: Vec<usize> = met.iter().map(|(_, id)| *id).collect();
-        left_out.extend(met.iter().map(|(h, _)| *h));
-        remove_ops(&mut program, &ids);
-        program.check().ok()?;
+        bump(&mut program, &ties);
     }
     None
 }
 
 /// The program of `seed`, settled (see [`settle`]).
-pub fn prepare(seed: u64, avoid: &Avoid) -> Option<Prepared> {
-    settle(generate(seed), avoid)
+pub fn prepare(seed: u64) -> Option<Program> {
+    settle(generate(seed))
 }
 
 /// One program whose traces differ.
@@ -184,14 +109,7 @@ pub struct Comparison {
 pub fn compare(python: &Path, programs: &[Program], jobs: usize) -> Result<Comparison, String> {
     let mut greenery: Vec<Vec<String>> = Vec::new();
     for program in programs {
-        let outcome = interp::run(program);
-        if !outcome.mismatches.is_empty() {
-            return Err(format!(
-                "the run-queue model disagrees with greenery: {:?}\n{program}",
-                outcome.mismatches
-            ));
-        }
-        greenery.push(outcome.trace);
+        greenery.push(interp::run(program).trace);
     }
     let mut todo: Vec<usize> = (0..programs.len()).collect();
     let mut result = Comparison::default();
@@ -386,12 +304,7 @@ fn drop_unused_objects(program: &Program) -> Program {
 }
 
 /// Shrinks a diverging program while it still diverges (greedy, one step at a time).
-pub fn minimize(
-    python: &Path,
-    program: &Program,
-    avoid: &Avoid,
-    jobs: usize,
-) -> Result<Divergence, String> {
+pub fn minimize(python: &Path, program: &Program, jobs: usize) -> Result<Divergence, String> {
     let mut best = compare(python, std::slice::from_ref(program), 1)?
         .divergences
         .pop()
@@ -399,10 +312,7 @@ pub fn minimize(
     loop {
         let candidates: Vec<Program> = smaller(&best.program)
             .into_iter()
-            .filter(|p| {
-                let outcome = interp::run(p);
-                outcome.ties.is_empty() && !outcome.hazards.iter().any(|(h, _)| avoid.0.contains(h))
-            })
+            .filter(|p| interp::run(p).ties.is_empty())
             .collect();
         let found = compare(python, &candidates, jobs)?.divergences;
         match found.into_iter().next() {

@@ -14,8 +14,8 @@
 //! - exactly equal deadlines (artifact A1), see above;
 //! - failures and `kill(exception)`: traced stderr text is not comparable.
 //!
-//! Situations where a divergence is still open are left out after generation, by the
-//! fuzzer, when the greenery run meets them (`interp::Hazard`, `fuzz::Avoid`).
+//! Kills are generated anywhere: greenery's kill takes effect at once (a deliberate
+//! difference), and `prelude.py`'s kill does the same on gevent.
 
 use super::program::{Op, Program, QueueKind};
 use crate::common::XorShift;

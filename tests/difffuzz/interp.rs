@@ -9,8 +9,7 @@
 //! Besides the trace, a run reports timers that tie: two timers armed for the same virtual
 //! deadline and both still armed when the clock reaches it. Their relative order is libev's
 //! heap order in gevent (SEMANTICS artifact A1), not something to compare, so the fuzzer
-//! moves one of them. It also reports the operations that met a [`Hazard`], a situation of
-//! an open divergence, found with the run-queue model (`model.rs`).
+//! moves one of them.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -23,7 +22,6 @@ use greenery::sync::{Event, Semaphore};
 use greenery::task::TaskState;
 use greenery::{JoinHandle, Task};
 
-use super::model::{self, Traced};
 use super::program::{Op, Program, QueueKind};
 
 /// What a run produced.
@@ -32,62 +30,6 @@ pub struct Outcome {
     /// Operation ids (pre-order over all tasks) of timers whose deadline ties with an earlier
     /// armed one that was still pending at that deadline.
     pub ties: Vec<usize>,
-    /// Operations that ran into a situation where greenery is known to differ from gevent
-    /// (docs/difffuzz.md), with their ids.
-    pub hazards: Vec<(Hazard, usize)>,
-    /// Polls the run-queue model did not expect (greenery's FIFO broken, or the model wrong).
-    pub mismatches: Vec<String>,
-}
-
-/// A situation where greenery's behaviour is known to differ from gevent's and that is not
-/// fixed yet; the fuzzer leaves the operations that meet it out ([`super::fuzz::Avoid`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hazard {
-    /// `kill` of a started, unfinished task while some task is runnable: gevent's `kill()`
-    /// queues the `GreenletExit` behind the run queue and waits; greenery kills at once.
-    RacyKill,
-    /// `wait` on an Event whose notification pass is pending or in progress: gevent's
-    /// waiter joins that pass (even when the flag is set); greenery's returns at once or
-    /// waits for the next `set`.
-    EventPassPending,
-    /// `get` on a Channel with a waiting putter: gevent's getter waits for the hand-out pass;
-    /// greenery's takes the item at once.
-    ChannelGetFromPutter,
-    /// Waiters of one Event, Semaphore, Queue or Channel that gevent would serve in one
-    /// notification pass, back to back, but that greenery's run queue has apart (see
-    /// `model::Model::end_poll`): e.g. two puts with another wake-up between them, or a
-    /// getter that, resumed by the pass, puts again.
-    PassOrder,
-    /// `joinall` that found several tasks finished at once: gevent resumes the caller at the
-    /// notification of the last one it needs; greenery's `wait` at the first wake-up after
-    /// which they are all finished.
-    JoinAllCoalesced,
-    /// `joinall(count=n)` with n below the number of tasks: gevent resumes the caller at the
-    /// notification of the n-th finished greenlet and returns exactly n; greenery's `wait`
-    /// resumes at the first wake-up and returns every task it then finds finished.
-    JoinAllCount,
-}
-
-impl Hazard {
-    pub const ALL: [Hazard; 6] = [
-        Hazard::RacyKill,
-        Hazard::EventPassPending,
-        Hazard::ChannelGetFromPutter,
-        Hazard::PassOrder,
-        Hazard::JoinAllCoalesced,
-        Hazard::JoinAllCount,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Hazard::RacyKill => "racy-kill",
-            Hazard::EventPassPending => "event-pass-pending",
-            Hazard::ChannelGetFromPutter => "channel-get-from-putter",
-            Hazard::PassOrder => "pass-order",
-            Hazard::JoinAllCoalesced => "joinall-coalesced",
-            Hazard::JoinAllCount => "joinall-count",
-        }
-    }
 }
 
 enum Q {
@@ -116,13 +58,6 @@ struct World {
     sems: Vec<Semaphore>,
     handles: RefCell<Vec<Option<JoinHandle<()>>>>,
     timers: RefCell<Vec<TimerRec>>,
-    started: RefCell<Vec<bool>>,
-    /// Per event: the tasks inside a `wait` on it, and those of them a `set` notified.
-    event_waiting: Vec<RefCell<Vec<usize>>>,
-    event_notified: Vec<RefCell<Vec<usize>>>,
-    hazards: RefCell<Vec<(Hazard, usize)>>,
-    /// The task putting each value into a Channel.
-    channel_putters: RefCell<Vec<(u32, usize)>>,
 }
 
 type W = Rc<World>;
@@ -139,18 +74,6 @@ impl World {
     fn vnow(&self) -> u64 {
         let start = self.start.get().expect("the program started");
         (greenery::time::now() - start).as_millis() as u64
-    }
-
-    fn hazard(&self, hazard: Hazard, op: usize) {
-        self.hazards.borrow_mut().push((hazard, op));
-    }
-
-    /// Whether a kill of task `k` would let gevent run other tasks first: its `kill()` queues
-    /// the `GreenletExit` behind everything runnable (an unstarted greenlet is killed at
-    /// once).
-    fn kill_is_racy(&self, k: usize) -> bool {
-        let target = self.task(k);
-        self.started.borrow()[k] && !target.is_finished() && model::with(|m| !m.queue.is_empty())
     }
 
     fn task(&self, k: usize) -> Task {
@@ -186,89 +109,6 @@ impl Drop for Armed {
             let now = self.world.vnow();
             self.world.timers.borrow_mut()[self.index].end = Some(now);
         }
-    }
-}
-
-/// Object ids for the model: events, queues and semaphores.
-fn event(e: usize) -> usize {
-    e
-}
-fn queue(q: usize) -> usize {
-    100 + q
-}
-fn sem(s: usize) -> usize {
-    200 + s
-}
-
-/// Tells the model the running task is blocked in operation `op` on object `obj`, until the
-/// operation ends.
-struct Blocked {
-    task: usize,
-    obj: usize,
-    polls: u64,
-}
-
-impl Blocked {
-    fn new(task: usize, obj: usize, op: usize) -> Blocked {
-        Blocked::waiting(task, obj, op, false)
-    }
-
-    fn putting(task: usize, obj: usize, op: usize) -> Blocked {
-        Blocked::waiting(task, obj, op, true)
-    }
-
-    fn waiting(task: usize, obj: usize, op: usize, put: bool) -> Blocked {
-        let polls = model::with(|m| {
-            m.waiting_on[task] = Some((obj, op));
-            m.putting[task] = put;
-            m.polls[task]
-        });
-        Blocked { task, obj, polls }
-    }
-
-    /// The operation succeeded: if it had to wait, its object served the running task.
-    fn served(self) {
-        model::with(|m| {
-            if m.polls[self.task] != self.polls {
-                m.served.push(self.obj);
-            }
-        });
-    }
-}
-
-impl Drop for Blocked {
-    fn drop(&mut self) {
-        model::try_with(|m| m.waiting_on[self.task] = None);
-    }
-}
-
-/// Marks a task as inside a `wait` on an event, until the wait ends or is cancelled.
-struct Inside {
-    world: W,
-    event: usize,
-    task: usize,
-}
-
-impl Inside {
-    fn new(world: &W, event: usize, task: usize) -> Inside {
-        world.event_waiting[event].borrow_mut().push(task);
-        Inside {
-            world: world.clone(),
-            event,
-            task,
-        }
-    }
-}
-
-impl Drop for Inside {
-    fn drop(&mut self) {
-        let w = &self.world;
-        w.event_waiting[self.event]
-            .borrow_mut()
-            .retain(|&t| t != self.task);
-        w.event_notified[self.event]
-            .borrow_mut()
-            .retain(|&t| t != self.task);
     }
 }
 
@@ -315,7 +155,6 @@ fn run_ops(w: W, me: usize, ops: Vec<Op>, base: usize) -> Boxed {
 
 fn task_body(w: W, k: usize) -> Boxed {
     Box::pin(async move {
-        w.started.borrow_mut()[k] = true;
         w.log(k, "start");
         let mut note = KillNote {
             world: w.clone(),
@@ -349,8 +188,6 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("slept {d}"));
         }
         Op::Set(e) => {
-            let waiting = w.event_waiting[e].borrow().clone();
-            w.event_notified[e].borrow_mut().extend(waiting);
             w.events[e].set();
             w.log(me, format!("set e{e}"));
         }
@@ -359,14 +196,6 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("clear e{e}"));
         }
         Op::Wait(e, t) => {
-            // A pass is pending while a waiter it notified has not run, and in progress while
-            // a waiter it resumed runs.
-            let in_pass = model::with(|m| m.served.contains(&event(e)));
-            if in_pass || !w.event_notified[e].borrow().is_empty() {
-                w.hazard(Hazard::EventPassPending, id);
-            }
-            let _inside = Inside::new(w, e, me);
-            let blocked = Blocked::new(me, event(e), id);
             let ok = match t {
                 None => {
                     w.events[e].wait().await;
@@ -374,25 +203,15 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 }
                 Some(d) => w.events[e].wait_timeout(ms(d)).await,
             };
-            if ok {
-                blocked.served();
-            }
             w.log(me, format!("wait e{e} {ok}"));
         }
         Op::Put(q, v, t) => {
-            if let Q::Channel(_) = &w.queues[q] {
-                w.channel_putters.borrow_mut().push((v, me));
-            }
-            let blocked = Blocked::putting(me, queue(q), id);
             let ok = match (&w.queues[q], t) {
                 (Q::Queue(queue), None) => queue.put(v).await.is_ok(),
                 (Q::Queue(queue), Some(d)) => queue.put_timeout(v, ms(d)).await.is_ok(),
                 (Q::Channel(ch), None) => ch.put(v).await.is_ok(),
                 (Q::Channel(ch), Some(d)) => ch.put_timeout(v, ms(d)).await.is_ok(),
             };
-            if ok {
-                blocked.served();
-            }
             w.log(me, format!("put q{q} {v}{}", if ok { "" } else { " full" }));
         }
         Op::PutNowait(q, v) => {
@@ -403,26 +222,12 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("put q{q} {v}{}", if ok { "" } else { " full" }));
         }
         Op::Get(q, t) => {
-            if let Q::Channel(ch) = &w.queues[q] {
-                if ch.putters() > 0 {
-                    w.hazard(Hazard::ChannelGetFromPutter, id);
-                }
-            }
-            let blocked = Blocked::new(me, queue(q), id);
             let got = match (&w.queues[q], t) {
                 (Q::Queue(queue), None) => Some(queue.get().await),
                 (Q::Queue(queue), Some(d)) => queue.get_timeout(ms(d)).await.ok(),
                 (Q::Channel(ch), None) => Some(ch.get().await),
                 (Q::Channel(ch), Some(d)) => ch.get_timeout(ms(d)).await.ok(),
             };
-            if let Some(v) = got {
-                if let Q::Channel(_) = &w.queues[q] {
-                    let putters = w.channel_putters.borrow();
-                    let putter = putters.iter().find(|(value, _)| *value == v).map(|p| p.1);
-                    model::with(|m| m.next = putter);
-                }
-                blocked.served();
-            }
             match got {
                 Some(v) => w.log(me, format!("got q{q} {v}")),
                 None => w.log(me, format!("get q{q} empty")),
@@ -438,7 +243,6 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             }
         }
         Op::Acquire(s, t) => {
-            let blocked = Blocked::new(me, sem(s), id);
             let ok = match t {
                 None => {
                     w.sems[s].acquire().await.forget();
@@ -453,7 +257,6 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
                 },
             };
             if ok {
-                blocked.served();
                 w.log(me, format!("acquired s{s}"));
             } else {
                 w.log(me, format!("acquire s{s} timeout"));
@@ -464,21 +267,14 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
             w.log(me, format!("released s{s}"));
         }
         Op::Spawn(k) => {
-            let handle = greenery::spawn(Traced::new(k, task_body(w.clone(), k)));
-            model::with(|m| m.wake(k));
+            let handle = greenery::spawn(task_body(w.clone(), k));
             w.handles.borrow_mut()[k] = Some(handle);
             w.log(me, format!("spawn t{k}"));
         }
         Op::Kill(k) => {
-            if w.kill_is_racy(k) {
-                w.hazard(Hazard::RacyKill, id);
-            }
-            let target = w.task(k);
-            let alive = !target.is_finished();
-            target.kill().await;
-            if alive {
-                model::with(|m| m.remove(k));
-            }
+            // Immediate (a deliberate difference, docs/scheduling.md): prelude.py's kill does
+            // the same on gevent.
+            w.task(k).kill().await;
             w.log(me, format!("kill t{k}"));
         }
         Op::Join(k, t) => {
@@ -499,30 +295,7 @@ async fn run_op(w: &W, me: usize, op: Op, id: usize) {
         }
         Op::JoinAll(ks, t, n) => {
             let tasks: Vec<Task> = ks.iter().map(|&k| w.task(k)).collect();
-            if n.is_some_and(|n| (n as usize) < ks.len()) {
-                w.hazard(Hazard::JoinAllCount, id);
-            }
-            let polls = model::with(|m| m.polls[me]);
             let done = greenery::wait(&tasks, t.map(ms), n.map(|n| n as usize)).await;
-            let complete = done.len() == n.map_or(ks.len(), |n| n as usize);
-            // Tasks queued after this task's wake-up, up to the wake-ups the death of the
-            // last task it needed caused, may run before it in gevent (which resumes it in
-            // that death's notification pass, after the joiners that came first).
-            let coalesced = model::with(|m| {
-                let woken = m.woken_at[me];
-                let last = done
-                    .iter()
-                    .filter(|&&i| m.finished_at[ks[i]] > Some(woken))
-                    .map(|&i| m.finished_turn[ks[i]])
-                    .max();
-                let between = |&&(at, turn, k): &&(u64, u64, usize)| {
-                    k != me && at > woken && Some(turn) <= last
-                };
-                m.polls[me] != polls && complete && m.wakes.iter().any(|w| between(&w))
-            });
-            if coalesced {
-                w.hazard(Hazard::JoinAllCoalesced, id);
-            }
             let names: Vec<String> = done.iter().map(|&i| format!("t{}", ks[i])).collect();
             w.log(me, format!("joinall -> {}", names.join(" ")));
         }
@@ -568,11 +341,6 @@ pub fn run(program: &Program) -> Outcome {
             .collect(),
         handles: RefCell::new((0..program.tasks.len()).map(|_| None).collect()),
         timers: RefCell::default(),
-        started: RefCell::new(vec![false; program.tasks.len()]),
-        event_waiting: (0..program.events).map(|_| RefCell::default()).collect(),
-        event_notified: (0..program.events).map(|_| RefCell::default()).collect(),
-        hazards: RefCell::default(),
-        channel_putters: RefCell::default(),
         program: program.clone(),
     });
     let runtime = greenery::Builder::new()
@@ -580,14 +348,7 @@ pub fn run(program: &Program) -> Outcome {
         .build()
         .expect("a runtime");
     let w = world.clone();
-    model::start(program.tasks.len());
-    model::with(|m| {
-        m.bounded = (0..program.queues.len())
-            .filter(|&q| matches!(program.queues[q], QueueKind::Bounded(_)))
-            .map(queue)
-            .collect()
-    });
-    runtime.block_on(Traced::new(0, async move {
+    runtime.block_on(async move {
         w.start.set(Some(greenery::time::now()));
         w.log(0, "start");
         let ops = w.program.tasks[0].clone();
@@ -597,11 +358,8 @@ pub fn run(program: &Program) -> Outcome {
         }
         w.end.set(w.vnow());
         w.exiting.set(true);
-    }));
-    let model = model::finish();
+    });
     drop(runtime);
-    let mut hazards = world.hazards.take();
-    hazards.extend(model.breaks.iter().map(|&op| (Hazard::PassOrder, op)));
     let trace = world.log.take();
     let end = world.end.get();
     let timers = world.timers.borrow();
@@ -615,10 +373,5 @@ pub fn run(program: &Program) -> Outcome {
             ties.push(b.op);
         }
     }
-    Outcome {
-        trace,
-        ties,
-        hazards,
-        mismatches: model.mismatches,
-    }
+    Outcome { trace, ties }
 }

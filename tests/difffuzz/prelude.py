@@ -19,7 +19,7 @@ import sys
 import time
 
 import gevent
-from gevent import GreenletExit, Timeout
+from gevent import Greenlet, GreenletExit, Timeout, getcurrent
 from gevent.event import Event
 from gevent.exceptions import LoopExit
 from gevent.lock import Semaphore
@@ -57,6 +57,20 @@ class Timer(object):
         if kind is None and not self.ended and time.monotonic() > self.real:
             self.run.late = NEVER_TRUSTED  # cancelled after its deadline
         return False
+
+
+class Task(Greenlet):
+    """A greenlet that a kill can end at once (see `Run.kill`): when `killer` is set, it dies
+    into the killer instead of the hub, once its end is reported (its links pass queued)."""
+
+    killer = None
+
+    def run(self):
+        try:
+            Greenlet.run(self)
+        finally:
+            if self.killer is not None:
+                self.parent = self.killer
 
 
 class Run(object):
@@ -106,11 +120,25 @@ class Run(object):
         gevent.killall([g for g in G if g is not None])
 
     def spawn(self, t, G, k, body):
-        G[k] = gevent.spawn(self.task, 't%d' % k, body)
+        G[k] = Task.spawn(self.task, 't%d' % k, body)
         self.log('%s spawn t%d' % (t, k))
 
     def kill(self, t, G, k):
-        G[k].kill()
+        # greenery's kill takes effect at once (docs/scheduling.md, a deliberate difference):
+        # the GreenletExit is thrown into the target now, not from a callback queued behind
+        # the run queue, and the killer goes on once the target is dead (its links pass is
+        # queued as gevent's own kill would). An unstarted or dead greenlet: gevent's kill
+        # is immediate already.
+        g = G[k]
+        if g.dead or not g:
+            g.kill()
+        else:
+            g.killer = getcurrent()
+            try:
+                g.throw(GreenletExit)
+            finally:
+                g.killer = None
+                g.parent = gevent.get_hub()
         self.log('%s kill t%d' % (t, k))
 
     def join(self, t, G, k, d=None):
