@@ -281,6 +281,7 @@ fn an_event_whose_pass_was_dropped_with_its_runtime_notifies_in_the_next() {
 /// The main future can finish inside a pass (here the event's, which resumes main first): the
 /// rest of the pass waits at the head of the run queue and goes on in the next `block_on`.
 #[test]
+#[allow(clippy::async_yields_async)] // main hands the task out, to be joined by the next block_on
 fn a_pass_the_main_future_ends_in_goes_on_in_the_next_block_on() {
     let rt = greenery::Runtime::new().unwrap();
     let log = Log::new();
