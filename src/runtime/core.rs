@@ -192,7 +192,7 @@ impl Core {
 
     /// Puts a task that was just scheduled at the back of the run queue, or hands it to the
     /// notification pass being served (see [`Capture`]).
-    #[inline]
+    #[inline(always)]
     fn enqueue(&self, task: TaskRef) {
         if let Capture::Armed = self.capture.get() {
             self.capture.set(Capture::Got(task));
@@ -465,6 +465,7 @@ impl Core {
 
     /// Polls a task from the run queue (the main future for [`MAIN`]); the main future's
     /// output if it finished.
+    #[inline(always)]
     fn poll_one<F: Future>(
         &self,
         task: TaskRef,
@@ -521,6 +522,7 @@ impl Core {
     /// is polled at once. If the main future finishes inside it, the rest of the pass waits
     /// at the head of the run queue (for a later `block_on`), as gevent's hub stays inside a
     /// callback that switched to the main greenlet.
+    #[inline(never)]
     fn run_pass<F: Future>(
         &self,
         main: &mut Pin<&mut F>,
