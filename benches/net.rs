@@ -435,32 +435,7 @@ fn idle_server(
             }
         }),
         #[cfg(feature = "patch")]
-        Server::Patched => greenery::green::run(move || {
-            use std::io::{Read, Write};
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            let mut handlers = Vec::new();
-            for _ in 0..conns {
-                let (mut conn, _) = listener.accept().unwrap();
-                handlers.push(greenery::green::spawn(move || {
-                    let _ = conn.set_nodelay(true);
-                    let mut buf = [0; 4096];
-                    loop {
-                        match conn.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                if conn.write_all(&buf[..n]).is_err() {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                }));
-            }
-            for h in handlers {
-                h.join().unwrap();
-            }
-        }),
+        Server::Patched => unreachable!("idle memory leaves the patched server out"),
         Server::Tokio => {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -8,10 +8,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::links::Links;
+use super::links::{self, Linkable, Links};
 use super::waitlist::Key;
 use crate::runtime::observe::{self, WaitOn};
-use crate::runtime::pass::{self, Pass, Step};
 
 /// A flag that tasks wait for: [`set`](Event::set) wakes every waiter, in the order they
 /// started waiting (gevent's `Event`, SEMANTICS rule 17).
@@ -47,15 +46,15 @@ struct State {
     waiters: Links,
 }
 
-impl Pass for RefCell<State> {
-    fn next(&self) -> Step {
-        let mut state = self.borrow_mut();
-        let ready = state.set;
-        state.waiters.next(ready, true)
+impl Linkable for State {
+    const SERVES_ALL: bool = true;
+
+    fn ready(&self) -> bool {
+        self.set
     }
 
-    fn cancel(&self) {
-        self.borrow_mut().waiters.cancel();
+    fn links(&mut self) -> &mut Links {
+        &mut self.waiters
     }
 }
 
@@ -79,14 +78,8 @@ impl Event {
     /// assert!(ev.is_set());
     /// ```
     pub fn set(&self) {
-        let due = {
-            let mut state = self.inner.borrow_mut();
-            state.set = true;
-            state.waiters.check(true)
-        };
-        if due {
-            pass::start(self.inner.clone());
-        }
+        self.inner.borrow_mut().set = true;
+        links::check(&self.inner);
     }
 
     /// Clears the flag; the waiters of a pass already queued by [`set`](Event::set) still

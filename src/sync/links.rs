@@ -12,10 +12,48 @@
 //! Arrivals it did not get to join the line. If the object is ready and waiters are still
 //! in line at the end, another pass is due.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::task::Waker;
 
 use super::waitlist::{Key, WaitList};
-use crate::runtime::pass::Step;
+use crate::runtime::pass::{self, Pass, Step};
+
+/// An object whose waiters are [`Links`]: what its notification pass asks of it.
+pub(crate) trait Linkable: 'static {
+    /// Whether a pass serves every waiter in it even once the object is no longer ready
+    /// (an Event's, gevent's `_notify_all`), or only while it is (a semaphore's).
+    const SERVES_ALL: bool;
+    /// Whether the object is ready for a waiter the pass has not served yet (gevent's
+    /// `ready()`).
+    fn ready(&self) -> bool;
+    /// Its waiters.
+    fn links(&mut self) -> &mut Links;
+}
+
+impl<S: Linkable> Pass for RefCell<S> {
+    fn next(&self) -> Step {
+        let mut state = self.borrow_mut();
+        let ready = state.ready();
+        state.links().next(ready, S::SERVES_ALL)
+    }
+
+    fn cancel(&self) {
+        self.borrow_mut().links().cancel();
+    }
+}
+
+/// Queues the object's notification pass if one is due (gevent's `_check_and_notify`).
+pub(crate) fn check<S: Linkable>(object: &Rc<RefCell<S>>) {
+    let due = {
+        let mut state = object.borrow_mut();
+        let ready = state.ready();
+        state.links().check(ready)
+    };
+    if due {
+        pass::start(object.clone());
+    }
+}
 
 /// Where a waiter stands.
 #[derive(Clone, Copy)]

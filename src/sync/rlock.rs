@@ -8,12 +8,11 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::links::Links;
+use super::links::{check, Linkable, Links};
 use super::semaphore::ReleaseError;
 use super::waitlist::Key;
 use crate::runtime::context;
 use crate::runtime::observe::{self, WaitOn};
-use crate::runtime::pass::{self, Pass, Step};
 use crate::runtime::task::{TaskRef, MAIN};
 use crate::time::Elapsed;
 
@@ -24,38 +23,20 @@ struct State {
     waiters: Links,
 }
 
-impl State {
+impl Linkable for State {
+    const SERVES_ALL: bool = false;
+
     /// Whether the lock is free for a waiter the pass has not served yet.
     fn ready(&self) -> bool {
         self.owner.is_none() && self.waiters.served() == 0
     }
-}
 
-impl Pass for RefCell<State> {
-    fn next(&self) -> Step {
-        let mut state = self.borrow_mut();
-        let ready = state.ready();
-        state.waiters.next(ready, false)
-    }
-
-    fn cancel(&self) {
-        self.borrow_mut().waiters.cancel();
+    fn links(&mut self) -> &mut Links {
+        &mut self.waiters
     }
 }
 
 type Shared = Rc<RefCell<State>>;
-
-/// Queues the lock's notification pass if one is due.
-fn check(shared: &Shared) {
-    let due = {
-        let mut state = shared.borrow_mut();
-        let ready = state.ready();
-        state.waiters.check(ready)
-    };
-    if due {
-        pass::start(shared.clone());
-    }
-}
 
 /// The task running now (the main future outside spawned tasks, or outside a runtime).
 fn me() -> TaskRef {

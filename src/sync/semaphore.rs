@@ -9,10 +9,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::links::Links;
+use super::links::{check, Linkable, Links};
 use super::waitlist::Key;
 use crate::runtime::observe::{self, WaitOn};
-use crate::runtime::pass::{self, Pass, Step};
 use crate::time::Elapsed;
 
 /// The error of releasing something that was not held: a [`BoundedSemaphore`] released more
@@ -48,23 +47,17 @@ pub(crate) struct State {
     waiters: Links,
 }
 
-impl State {
+impl Linkable for State {
+    const SERVES_ALL: bool = false;
+
     /// Whether a permit is free for a waiter the pass has not served yet (gevent's `ready()`;
     /// a served waiter takes its permit when it runs, at once in a pass).
     fn ready(&self) -> bool {
         self.permits > self.waiters.served()
     }
-}
 
-impl Pass for RefCell<State> {
-    fn next(&self) -> Step {
-        let mut state = self.borrow_mut();
-        let ready = state.ready();
-        state.waiters.next(ready, false)
-    }
-
-    fn cancel(&self) {
-        self.borrow_mut().waiters.cancel();
+    fn links(&mut self) -> &mut Links {
+        &mut self.waiters
     }
 }
 
@@ -76,18 +69,6 @@ fn new_shared(permits: usize, bound: Option<usize>) -> Shared {
         bound,
         waiters: Links::default(),
     }))
-}
-
-/// Queues the semaphore's notification pass if one is due (gevent's `_check_and_notify`).
-fn check(shared: &Shared) {
-    let due = {
-        let mut state = shared.borrow_mut();
-        let ready = state.ready();
-        state.waiters.check(ready)
-    };
-    if due {
-        pass::start(shared.clone());
-    }
 }
 
 /// Adds a permit; the semaphore's pass serves the waiters while permits are free.
