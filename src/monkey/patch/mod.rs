@@ -112,15 +112,24 @@ fn armed() -> bool {
 /// OS thread. Calls made outside green threads are unaffected. Calling it again does nothing.
 ///
 /// ```
+/// use std::{cell::RefCell, rc::Rc, time::Duration};
 /// greenery::monkey::patch_all();
 /// assert!(greenery::monkey::is_patched());
-/// greenery::green::run(|| {
-///     let start = std::time::Instant::now();
-///     let sleeper = greenery::green::spawn(|| std::thread::sleep(std::time::Duration::from_millis(20)));
-///     std::thread::sleep(std::time::Duration::from_millis(20)); // both sleep at once
-///     sleeper.join().unwrap();
-///     assert!(start.elapsed() < std::time::Duration::from_millis(39));
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// greenery::green::run({
+///     let log = log.clone();
+///     move || {
+///         let l = log.clone();
+///         let sleeper = greenery::green::spawn(move || {
+///             std::thread::sleep(Duration::from_millis(10));
+///             l.borrow_mut().push("sleeper");
+///         });
+///         std::thread::sleep(Duration::from_millis(50)); // parks main only: the sleeper runs
+///         log.borrow_mut().push("main");
+///         sleeper.join().unwrap();
+///     }
 /// });
+/// assert_eq!(*log.borrow(), ["sleeper", "main"]);
 /// ```
 pub fn patch_all() {
     static ONCE: std::sync::Once = std::sync::Once::new();
