@@ -312,3 +312,102 @@ fn a_pass_the_main_future_ends_in_goes_on_in_the_next_block_on() {
     rt.block_on(t).unwrap();
     log.assert("t woken");
 }
+
+/// A pass ends after the waiter that was last in line when it began, even when that waiter
+/// left the line meanwhile (killed by one the pass resumed): a resumed waiter that waits
+/// again (the event cleared) is not served again by the same pass, which would then never
+/// end and starve the rest of the run queue.
+#[test]
+fn a_pass_whose_last_waiter_left_does_not_serve_a_rewaiting_waiter_again() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let last: std::rc::Rc<std::cell::RefCell<Option<greenery::Task>>> = Default::default();
+            let first = spawn({
+                let (ev, log, last) = (ev.clone(), log.clone(), last.clone());
+                async move {
+                    for round in 1..=3 {
+                        ev.wait().await;
+                        log.push(format!("first woken {round}"));
+                        if let Some(last) = last.borrow_mut().take() {
+                            drop(last.kill()); // the pass's last waiter leaves the line
+                        }
+                        ev.clear();
+                    }
+                }
+            });
+            let second = spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    ev.wait().await;
+                    log.push("second woken");
+                }
+            });
+            *last.borrow_mut() = Some(second.task());
+            yield_now().await; // both wait
+            ev.set();
+            yield_now().await; // the pass runs
+            log.push("main");
+            first.kill().await;
+        }
+    });
+    log.assert("first woken 1\nmain");
+}
+
+/// The same for the waiters that joined a pending pass: a resumed one that joins again (the
+/// event is still set) waits for the next pass when the pass's last arrival left.
+#[test]
+fn a_pass_whose_last_arrival_left_does_not_serve_a_rejoining_waiter_again() {
+    let log = Log::new();
+    greenery::run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let last: std::rc::Rc<std::cell::RefCell<Option<greenery::Task>>> = Default::default();
+            let blocked = spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    ev.wait().await;
+                    log.push("blocked woken");
+                }
+            });
+            let first = spawn({
+                let (ev, log, last) = (ev.clone(), log.clone(), last.clone());
+                async move {
+                    yield_now().await; // waits once the pass is pending: joins it
+                    for round in 1..=3 {
+                        ev.wait().await;
+                        log.push(format!("first woken {round}"));
+                        if let Some(last) = last.borrow_mut().take() {
+                            drop(last.kill()); // the pass's last arrival leaves
+                        }
+                    }
+                }
+            });
+            let second = spawn({
+                let (ev, log) = (ev.clone(), log.clone());
+                async move {
+                    yield_now().await;
+                    ev.wait().await;
+                    log.push("second woken");
+                }
+            });
+            *last.borrow_mut() = Some(second.task());
+            yield_now().await;
+            ev.set();
+            yield_now().await; // the pass runs
+            log.push("main");
+            first.await.unwrap();
+            blocked.await.unwrap();
+        }
+    });
+    log.assert(
+        "blocked woken
+         first woken 1
+         main
+         first woken 2
+         first woken 3",
+    );
+}

@@ -193,10 +193,12 @@ impl Links {
                     };
                 }
                 Phase::Line { last } => {
-                    // It stops after the waiter that was last in line when it began; if that
-                    // one left the line meanwhile, gevent's pass goes on until the line is
-                    // empty, and so does this one.
-                    let first = self.list.first(|e| !e.arrived);
+                    // It stops after the waiter that was last in line when it began, even if
+                    // that one left the line meanwhile (killed by a waiter it served): a
+                    // waiter that joined later, or a served one waiting again, waits for the
+                    // next pass. (gevent's goes on until its line is empty, skipping the
+                    // links it called already; serving a waiter again here never ends.)
+                    let first = self.list.first(|e| !e.arrived && e.seq <= last);
                     match first.filter(|_| ready || all) {
                         Some(key) => {
                             if self.list.payload(key).seq == last {
@@ -217,7 +219,7 @@ impl Links {
                     };
                 }
                 Phase::Arrivals { last } => {
-                    let first = self.list.first(|e| e.arrived);
+                    let first = self.list.first(|e| e.arrived && e.seq <= last);
                     match first.filter(|_| ready || all) {
                         Some(key) => {
                             if self.list.payload(key).seq == last {
