@@ -411,3 +411,26 @@ fn a_pass_whose_last_arrival_left_does_not_serve_a_rejoining_waiter_again() {
          first woken 3",
     );
 }
+
+/// A wait that joined a pass cancelled with its runtime (here one polled by another
+/// executor) is not stranded: it waits in line like any other, and the next `set` wakes it.
+#[test]
+fn a_wait_that_joined_a_pass_dropped_with_its_runtime_is_woken_by_the_next_set() {
+    let ev = Event::new();
+    let rt = greenery::Runtime::new().unwrap();
+    rt.block_on({
+        let ev = ev.clone();
+        async move {
+            let e = ev.clone();
+            spawn(async move { e.wait().await });
+            yield_now().await;
+            ev.set(); // queues the pass; main ends before it runs
+        }
+    });
+    let mut wait = tokio_test::task::spawn(ev.wait());
+    tokio_test::assert_pending!(wait.poll()); // joins the pending pass
+    drop(rt);
+    ev.set();
+    assert!(wait.is_woken());
+    tokio_test::assert_ready!(wait.poll());
+}

@@ -172,9 +172,25 @@ impl Links {
         due
     }
 
-    /// The runtime dropped the pass.
+    /// The runtime dropped the pass: the arrivals it did not serve join the line, for the
+    /// next pass to serve (a wait that joined it may outlive its runtime).
     pub(crate) fn cancel(&mut self) {
+        self.rejoin_arrivals();
         self.phase = Phase::Idle;
+    }
+
+    /// Moves the arrivals not served to the back of the line.
+    fn rejoin_arrivals(&mut self) {
+        while let Some(key) = self.list.first(|e| e.arrived) {
+            self.list.move_to_back(key);
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            *self.list.payload_mut(key) = Entry {
+                arrived: false,
+                seq,
+            };
+            self.arrivals -= 1;
+        }
     }
 
     /// One step of the pass: serves the next waiter. `ready` is whether the object is ready
@@ -234,16 +250,7 @@ impl Links {
                 }
                 Phase::End => {
                     // Arrivals the pass did not serve join the back of the line.
-                    while let Some(key) = self.list.first(|e| e.arrived) {
-                        self.list.move_to_back(key);
-                        let seq = self.next_seq;
-                        self.next_seq += 1;
-                        *self.list.payload_mut(key) = Entry {
-                            arrived: false,
-                            seq,
-                        };
-                        self.arrivals -= 1;
-                    }
+                    self.rejoin_arrivals();
                     self.phase = Phase::Idle;
                     return if self.check(ready) {
                         Step::Again
