@@ -88,3 +88,18 @@ fn a_task_spawned_by_a_destructor_at_shutdown_is_killed_too() {
     log.assert("late dropped"); // never ran, but its destructors did
     assert_eq!(first.task().state(), TaskState::Killed);
 }
+
+/// A join polled by another executor while the runtime runs is woken when the dropped
+/// runtime kills its task: the task's end pass, cancelled with the runtime, still wakes the
+/// joiners it did not get to (only a link, which would need the runtime to run, is dropped).
+#[test]
+fn a_join_waiting_outside_is_woken_when_the_runtime_drop_kills_its_task() {
+    let rt = greenery::Runtime::new().unwrap();
+    let waiting = rt.spawn(std::future::pending::<()>());
+    rt.block_on(greenery::yield_now());
+    let mut join = task::spawn(waiting);
+    assert!(join.poll().is_pending());
+    drop(rt);
+    assert!(join.is_woken());
+    assert!(assert_ready!(join.poll()).unwrap_err().is_killed());
+}

@@ -106,12 +106,18 @@ impl Pass for EndPass {
         Step::Served
     }
 
+    /// The joiners are still woken (a join polled by another executor would wait forever);
+    /// the links, which need the runtime to run, are dropped.
     fn cancel(&self) {
         let watchers = std::mem::take(&mut *self.watchers.borrow_mut());
-        if let Some(core) = self.core.upgrade() {
-            for watcher in watchers {
-                if let Watcher::Link(_) = watcher {
-                    core.release(self.task);
+        let core = self.core.upgrade();
+        for watcher in watchers {
+            match watcher {
+                Watcher::Join(waker) => waker.wake(),
+                Watcher::Link(_) => {
+                    if let Some(core) = &core {
+                        core.release(self.task);
+                    }
                 }
             }
         }
