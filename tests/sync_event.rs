@@ -434,3 +434,44 @@ fn a_wait_that_joined_a_pass_dropped_with_its_runtime_is_woken_by_the_next_set()
     assert!(wait.is_woken());
     tokio_test::assert_ready!(wait.poll());
 }
+
+/// A waker that panics when the event's pass wakes it: the panic leaves `block_on`, and the
+/// runtime and the event stay usable (the pass goes on in the next `block_on`; wakes are no
+/// longer captured for it, so a task spawned next is not lost).
+#[test]
+fn a_waker_that_panics_in_a_pass_leaves_the_runtime_and_the_event_usable() {
+    struct Panics;
+    impl std::task::Wake for Panics {
+        fn wake(self: std::sync::Arc<Self>) {
+            panic!("a waker that panics");
+        }
+    }
+    let rt = greenery::Runtime::new().unwrap();
+    let ev = Event::new();
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on({
+            let ev = ev.clone();
+            async move {
+                let waker = std::task::Waker::from(std::sync::Arc::new(Panics));
+                let mut wait = ev.wait();
+                let mut cx = std::task::Context::from_waker(&waker);
+                let polled = std::future::Future::poll(std::pin::Pin::new(&mut wait), &mut cx);
+                assert!(polled.is_pending());
+                ev.set();
+                yield_now().await; // the pass wakes `waker`
+                drop(wait);
+            }
+        })
+    }));
+    assert!(unwound.is_err());
+    let spawned = rt.spawn(async { 5 });
+    assert_eq!(rt.block_on(spawned).unwrap(), 5);
+    ev.clear();
+    let e = ev.clone();
+    let waiter = rt.spawn(async move { e.wait().await });
+    rt.block_on(async {
+        yield_now().await;
+        ev.set();
+        waiter.await.unwrap();
+    });
+}

@@ -536,29 +536,30 @@ impl Core {
             if let Some(observer) = observed {
                 observer.serving_for(by);
             }
+            // From here until the served task is back, an unwind (a waker or a poll that
+            // panics) or the main future's end leaves the pass to be resumed.
+            let unfinished = Unfinished {
+                core: self,
+                pass: &pass,
+                by,
+            };
             self.capture.set(Capture::Armed);
             let step = pass.next();
             let captured = self.capture.replace(Capture::Off);
-            match step {
-                Step::Served => {}
-                Step::Done => return None,
-                Step::Again => {
+            if step != Step::Served {
+                std::mem::forget(unfinished);
+                if step == Step::Again {
                     self.queue_pass(pass);
-                    return None;
                 }
+                return None;
             }
             if let Capture::Got(task) = captured {
-                let unfinished = Unfinished {
-                    core: self,
-                    pass: &pass,
-                    by,
-                };
                 let output = self.poll_one(task, main, cx, fairness);
                 if output.is_some() {
                     return output;
                 }
-                std::mem::forget(unfinished);
             }
+            std::mem::forget(unfinished);
         }
     }
 
@@ -725,8 +726,8 @@ struct Fairness {
     last_turn: Instant,
 }
 
-/// Puts a pass that did not end (the main future finished inside it, or a poll unwound) back
-/// at the head of the run queue.
+/// Puts a pass that did not end (the main future finished inside it, or a wake or a poll
+/// unwound) back at the head of the run queue, and stops capturing wakes.
 struct Unfinished<'a> {
     core: &'a Core,
     pass: &'a Rc<dyn Pass>,
@@ -736,6 +737,7 @@ struct Unfinished<'a> {
 
 impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
+        self.core.capture.set(Capture::Off);
         self.core.passes.borrow_mut().push_front(self.pass.clone());
         self.core.run_queue.borrow_mut().push_front(PASS);
         if let Some(observer) = &self.core.observer {
