@@ -159,6 +159,31 @@ fn runtime_spawn_from_outside_and_block_on_many_times() {
     assert_eq!(rt.block_on(h).unwrap(), 40);
 }
 
+/// A main future that woke itself and then finished leaves no run-queue entry behind: the
+/// next `block_on`'s future takes its place at the back, after the task spawned before.
+#[test]
+fn a_main_future_that_woke_itself_before_finishing_does_not_jump_the_next_queue() {
+    let rt = greenery::Runtime::new().unwrap();
+    let log = Log::new();
+    rt.block_on({
+        let log = log.clone();
+        async move {
+            std::future::poll_fn(|cx| {
+                cx.waker().wake_by_ref();
+                Poll::Ready(())
+            })
+            .await;
+            spawn(async move { log.push("task") });
+        }
+    });
+    rt.block_on({
+        let log = log.clone();
+        async move { log.push("second main") }
+    });
+    rt.block_on(yield_now());
+    log.assert("task\nsecond main");
+}
+
 #[test]
 fn a_join_handle_outliving_its_runtime_reports_killed() {
     let rt = greenery::Runtime::new().unwrap();

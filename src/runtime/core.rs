@@ -478,6 +478,7 @@ impl Core {
                 return None;
             }
             if let Poll::Ready(output) = self.poll_main(main, cx) {
+                self.forget_main_wake();
                 return Some(output);
             }
         } else {
@@ -495,6 +496,14 @@ impl Core {
             }
         }
         None
+    }
+
+    /// The main future finished: if it had woken itself, its entry leaves the run queue, where
+    /// the next `block_on`'s future would find it ahead of its own place at the back.
+    fn forget_main_wake(&self) {
+        if self.main_scheduled.replace(false) {
+            self.run_queue.borrow_mut().retain(|&task| task != MAIN);
+        }
     }
 
     /// Polls the main future as the current task.
