@@ -182,3 +182,26 @@ fn futures_io_extension_methods_work_on_greenery_sockets() {
     });
     assert_eq!(echoed, b"over futures-io");
 }
+
+/// A child's stdout is a `futures_io::AsyncRead` too, read through futures-util's extension.
+#[cfg(feature = "futures-io")]
+#[test]
+fn futures_io_reads_a_childs_stdout() {
+    use futures::io::AsyncReadExt;
+    use greenery::process::{Command, Stdio};
+    let out = greenery::run(async {
+        let mut child = Command::new("echo")
+            .arg("over a pipe")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut out = Vec::new();
+        AsyncReadExt::read_to_end(&mut stdout, &mut out)
+            .await
+            .unwrap();
+        assert!(child.wait().await.unwrap().success());
+        out
+    });
+    assert_eq!(out, b"over a pipe\n");
+}

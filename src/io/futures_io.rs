@@ -80,21 +80,7 @@ impl<W: PollWrite + Unpin> AsyncWrite for BufWriter<W> {
     }
 }
 
-macro_rules! pipe_read {
-    ($($ty:ty),*) => {$(
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                PollRead::poll_read(&*self, cx, buf)
-            }
-        }
-    )*};
-}
-
-pipe_read!(crate::process::ChildStdout, crate::process::ChildStderr);
+crate::net::async_read!(crate::process::ChildStdout, crate::process::ChildStderr);
 
 impl AsyncWrite for crate::process::ChildStdin {
     fn poll_write(

@@ -5,23 +5,26 @@ use std::net::Shutdown;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::AsyncWrite;
 
 use super::{OwnedReadHalf, OwnedWriteHalf, TcpStream, UnixStream};
 
+/// `AsyncRead` for types with a `poll_read(&self, cx, buf)` (an inherent one, or
+/// [`PollRead`](crate::io::PollRead)'s where that trait is in scope).
 macro_rules! async_read {
     ($($ty:ty),*) => {$(
-        impl AsyncRead for $ty {
+        impl futures_io::AsyncRead for $ty {
             fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
+            ) -> std::task::Poll<std::io::Result<usize>> {
                 (*self).poll_read(cx, buf)
             }
         }
     )*};
 }
+pub(crate) use async_read;
 
 macro_rules! async_write {
     ($($ty:ty => $shutdown:expr),*) => {$(

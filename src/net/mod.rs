@@ -78,6 +78,8 @@
 mod addr;
 #[cfg(feature = "futures-io")]
 mod futures_io;
+#[cfg(feature = "futures-io")]
+pub(crate) use futures_io::async_read;
 pub(crate) mod io_util;
 pub(crate) mod registered;
 mod split;
