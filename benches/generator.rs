@@ -11,6 +11,9 @@
 //!
 //! Run: `cargo bench -p greenery-bench --bench generator`
 
+mod common;
+use common::thread_cpu;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -38,29 +41,17 @@ fn nested(depth: u32) -> Generator<u64, (), u64> {
     })
 }
 
-/// This thread's CPU time.
-fn cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 /// Times `iters` sends into a started `g`.
 fn sync_round_trips(g: &Generator<u64, (), u64>, iters: u64) -> Duration {
     g.next().expect("starts");
-    let start = cpu_now();
+    let start = thread_cpu();
     for i in 0..iters {
         match g.send(black_box(i)) {
             Ok(GeneratorState::Yielded(v)) => black_box(v),
             _ => unreachable!("echo never ends"),
         };
     }
-    cpu_now() - start
+    thread_cpu() - start
 }
 
 fn send_round_trip(c: &mut Criterion) {
@@ -83,14 +74,14 @@ fn send_round_trip(c: &mut Criterion) {
                 });
             greenery::run(async move {
                 g.next().await.expect("starts");
-                let start = cpu_now();
+                let start = thread_cpu();
                 for i in 0..iters {
                     match g.resume(black_box(i)).await {
                         Ok(GeneratorState::Yielded(v)) => black_box(v),
                         _ => unreachable!("echo never ends"),
                     };
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
@@ -109,12 +100,12 @@ fn send_round_trip(c: &mut Criterion) {
                         }
                     }
                 });
-                let start = cpu_now();
+                let start = thread_cpu();
                 for i in 0..iters {
                     to_echo.send(black_box(i)).await.expect("echo task alive");
                     black_box(main_rx.recv().await);
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });

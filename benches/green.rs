@@ -11,6 +11,9 @@
 //!
 //! Run with `cargo bench -p greenery-bench --bench green`; figures in `docs/benchmarks.md`.
 
+mod common;
+use common::tokio_runtime;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -20,12 +23,6 @@ use greenery::green::{self, getcurrent, Greenlet};
 
 const SWITCHES: u64 = 100_000;
 const BATCH: u64 = 64;
-
-fn tokio_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("tokio runtime")
-}
 
 fn switch(c: &mut Criterion) {
     let mut group = c.benchmark_group("switch_round_trip");

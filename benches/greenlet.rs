@@ -11,24 +11,15 @@
 //!
 //! Run: `cargo bench -p greenery-bench --bench greenlet`
 
+mod common;
+use common::thread_cpu;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use greenery::greenlet::{getcurrent, Greenlet};
-
-/// This thread's CPU time.
-fn cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
 
 fn greenery_root(iters: u64) -> Duration {
     greenery::run(async move {
@@ -39,11 +30,11 @@ fn greenery_root(iters: u64) -> Duration {
             }
         });
         let mut n = echo.switch(0).await.expect("echo starts");
-        let start = cpu_now();
+        let start = thread_cpu();
         for _ in 0..iters {
             n = echo.switch(black_box(n)).await.expect("echo answers");
         }
-        let elapsed = cpu_now() - start;
+        let elapsed = thread_cpu() - start;
         black_box(n);
         elapsed
     })
@@ -56,12 +47,12 @@ fn greenery_body(iters: u64) -> Duration {
         ping.set_body({
             let pong = pong.clone();
             move |mut n| async move {
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     n = pong.switch(black_box(n)).await?;
                 }
                 black_box(n);
-                Ok((cpu_now() - start).as_nanos() as u64)
+                Ok((thread_cpu() - start).as_nanos() as u64)
             }
         })
         .expect("ping is new");
@@ -94,12 +85,12 @@ fn tokio_notify(iters: u64) -> Duration {
                 }
             }
         });
-        let start = cpu_now();
+        let start = thread_cpu();
         for _ in 0..iters {
             ping.notify_one();
             pong.notified().await;
         }
-        let elapsed = cpu_now() - start;
+        let elapsed = thread_cpu() - start;
         task.await.expect("pong task");
         elapsed
     })

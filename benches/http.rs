@@ -13,6 +13,9 @@
 //! `cargo test -p greenery-bench --benches --features hyper`) it runs a tiny smoke round with
 //! an in-process hyper client instead of `wrk`.
 
+mod common;
+use common::{median, pin_to};
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::process::Command;
@@ -27,17 +30,6 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 
 const BODY: &[u8] = b"Hello, World!";
-
-/// Pins the calling thread to `core` (ignored where the machine has fewer cores).
-fn pin_to(core: usize) {
-    // SAFETY: `set` is a zeroed cpu_set_t on our stack; CPU_SET writes inside it; the size
-    // passed is its size; pid 0 is the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(core, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-    }
-}
 
 fn hello(counter: &AtomicU64) -> Result<Response<Full<Bytes>>, Infallible> {
     counter.fetch_add(1, Ordering::Relaxed);
@@ -199,11 +191,6 @@ fn smoke_round(server: &Server, requests: u32) {
             assert_eq!(body, BODY);
         }
     });
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(|a, b| a.total_cmp(b));
-    values[values.len() / 2]
 }
 
 fn main() {

@@ -19,6 +19,9 @@
 //! each as a smoke test. `cargo bench -p greenery-bench --bench net -- greenery` runs one
 //! server only (for `perf`).
 
+mod common;
+use common::{median, pin_to, thread_cpu};
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -58,29 +61,6 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-/// Pins the calling thread to `core` (ignored where the machine has fewer cores).
-fn pin_to(core: usize) {
-    // SAFETY: `set` is a zeroed cpu_set_t on our stack; CPU_SET writes inside it; the size
-    // passed is its size; pid 0 is the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(core, &mut set);
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-    }
-}
-
-/// CPU time of the calling thread, to the nanosecond.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `clock_gettime` only writes the `timespec` we pass, which lives on our stack.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
 
 /// User and system CPU time of the calling thread (`getrusage(RUSAGE_THREAD)`, tick
 /// sampled: fine over a whole round).
@@ -461,11 +441,6 @@ fn idle_server(
             });
         }
     }
-}
-
-fn median(mut xs: Vec<f64>) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }
 
 fn main() {

@@ -6,18 +6,10 @@
 //! Run with `cargo bench -p greenery-bench --features patch --bench patch` (figures in
 //! `docs/benchmarks.md`). Without `--bench` it runs a short smoke round.
 
-use std::os::fd::AsRawFd;
-use std::time::Duration;
+mod common;
+use common::thread_cpu;
 
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
+use std::os::fd::AsRawFd;
 
 /// glibc's own definition of `name` (NUL-terminated), past greenery's hook.
 fn next_symbol(name: &[u8]) -> usize {

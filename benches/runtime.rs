@@ -7,6 +7,9 @@
 //! Run with `cargo bench -p greenery-bench --bench runtime`; results and targets are in
 //! `docs/benchmarks.md`.
 
+mod common;
+use common::tokio_runtime;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -15,12 +18,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 const TASKS: u64 = 100_000;
 /// Yields per task per iteration of the ping-pong: `2 * YIELDS` switches.
 const YIELDS: u64 = 10_000;
-
-fn tokio_runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("tokio runtime")
-}
 
 fn spawn_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("spawn_join");

@@ -14,6 +14,9 @@
 //!
 //! Run: `cargo bench -p greenery-bench --bench sync`
 
+mod common;
+use common::{thread_cpu, tokio_runtime};
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,24 +25,6 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use greenery::pool::Pool;
 use greenery::queue::{Channel, Queue};
 use greenery::sync::{Lock, Semaphore};
-
-/// This thread's CPU time.
-fn cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-fn tokio_rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("tokio runtime")
-}
 
 fn queue_ping_pong(c: &mut Criterion) {
     let mut group = c.benchmark_group("queue_ping_pong");
@@ -56,12 +41,12 @@ fn queue_ping_pong(c: &mut Criterion) {
                         q.put(x + 1).await.unwrap();
                     }
                 });
-                let start = cpu_now();
+                let start = thread_cpu();
                 for i in 0..iters {
                     ping.put(black_box(i)).await.unwrap();
                     black_box(pong.get().await);
                 }
-                let elapsed = cpu_now() - start;
+                let elapsed = thread_cpu() - start;
                 echo.kill();
                 elapsed
             })
@@ -69,7 +54,7 @@ fn queue_ping_pong(c: &mut Criterion) {
     });
     group.bench_function("tokio_unbounded_mpsc", |b| {
         b.iter_custom(|iters| {
-            tokio_rt().block_on(async move {
+            tokio_runtime().block_on(async move {
                 let (to_echo, mut echo_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
                 let (to_main, mut main_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
                 tokio::spawn(async move {
@@ -79,12 +64,12 @@ fn queue_ping_pong(c: &mut Criterion) {
                         }
                     }
                 });
-                let start = cpu_now();
+                let start = thread_cpu();
                 for i in 0..iters {
                     to_echo.send(black_box(i)).expect("echo task alive");
                     black_box(main_rx.recv().await);
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
@@ -100,7 +85,7 @@ fn unbounded_throughput(c: &mut Criterion) {
         b.iter_custom(|iters| {
             greenery::run(async move {
                 let q = Queue::<u64>::new();
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let tx = q.clone();
                     let producer = greenery::spawn(async move {
@@ -113,7 +98,7 @@ fn unbounded_throughput(c: &mut Criterion) {
                     }
                     producer.await.expect("producer");
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
@@ -121,7 +106,7 @@ fn unbounded_throughput(c: &mut Criterion) {
         b.iter_custom(|iters| {
             greenery::run(async move {
                 let ch = Channel::<u64>::new();
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let tx = ch.clone();
                     let producer = greenery::spawn(async move {
@@ -134,14 +119,14 @@ fn unbounded_throughput(c: &mut Criterion) {
                     }
                     producer.await.expect("producer");
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
     group.bench_function("tokio_unbounded_mpsc", |b| {
         b.iter_custom(|iters| {
-            tokio_rt().block_on(async move {
-                let start = cpu_now();
+            tokio_runtime().block_on(async move {
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
                     let producer = tokio::spawn(async move {
@@ -154,7 +139,7 @@ fn unbounded_throughput(c: &mut Criterion) {
                     }
                     producer.await.expect("producer");
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
@@ -168,25 +153,25 @@ fn semaphore(c: &mut Criterion) {
         b.iter_custom(|iters| {
             greenery::run(async move {
                 let sem = Semaphore::new(1);
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let permit = sem.acquire().await;
                     drop(black_box(permit));
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
     group.bench_function("tokio_acquire_release", |b| {
         b.iter_custom(|iters| {
-            tokio_rt().block_on(async move {
+            tokio_runtime().block_on(async move {
                 let sem = tokio::sync::Semaphore::new(1);
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let permit = sem.acquire().await.expect("open");
                     drop(black_box(permit));
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
@@ -202,12 +187,12 @@ fn semaphore(c: &mut Criterion) {
                         greenery::yield_now().await;
                     }
                 });
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let _g = lock.acquire().await;
                     greenery::yield_now().await;
                 }
-                let elapsed = cpu_now() - start;
+                let elapsed = thread_cpu() - start;
                 other.kill();
                 elapsed
             })
@@ -215,7 +200,7 @@ fn semaphore(c: &mut Criterion) {
     });
     group.bench_function("tokio_mutex_hand_over", |b| {
         b.iter_custom(|iters| {
-            tokio_rt().block_on(async move {
+            tokio_runtime().block_on(async move {
                 let lock = Arc::new(tokio::sync::Mutex::new(()));
                 let l = lock.clone();
                 let other = tokio::spawn(async move {
@@ -224,12 +209,12 @@ fn semaphore(c: &mut Criterion) {
                         tokio::task::yield_now().await;
                     }
                 });
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let _g = lock.lock().await;
                     tokio::task::yield_now().await;
                 }
-                let elapsed = cpu_now() - start;
+                let elapsed = thread_cpu() - start;
                 other.abort();
                 elapsed
             })
@@ -249,7 +234,7 @@ fn pool_map(c: &mut Criterion) {
         b.iter_custom(|iters| {
             greenery::run(async move {
                 let pool = Pool::new(POOL).expect("pool");
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let out = pool
                         .map(0..ITEMS, |x| async move { black_box(x) * 2 })
@@ -257,15 +242,15 @@ fn pool_map(c: &mut Criterion) {
                         .expect("no failures");
                     black_box(out);
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
     group.bench_function(BenchmarkId::new("tokio_spawn_semaphore", POOL), |b| {
         b.iter_custom(|iters| {
-            tokio_rt().block_on(async move {
+            tokio_runtime().block_on(async move {
                 let slots = Arc::new(tokio::sync::Semaphore::new(POOL));
-                let start = cpu_now();
+                let start = thread_cpu();
                 for _ in 0..iters {
                     let mut handles = Vec::with_capacity(ITEMS as usize);
                     for x in 0..ITEMS {
@@ -281,7 +266,7 @@ fn pool_map(c: &mut Criterion) {
                     }
                     black_box(out);
                 }
-                cpu_now() - start
+                thread_cpu() - start
             })
         });
     });
