@@ -122,3 +122,79 @@ pub fn expect(log: &Log, expected: &str) {
     let expected: Vec<&str> = expected.lines().collect();
     assert_eq!(log.lines(), expected);
 }
+
+/// The real outputs of the reference scripts `../shared/reference/semantics/r30`..`r34`
+/// (greenlet 3.5), which the async and the synchronous greenlet tests both print.
+
+/// r30: switch values, one packed value per switch.
+pub const R30_OUTPUT: &str = "run() called with (1, 2) {'x': 3}
+main: first switch returned 'ack'
+g.switch()
+child switch() returned ()
+g.switch(7)
+child switch() returned 7
+g.switch(7, 8)
+child switch() returned (7, 8)
+g.switch((7, 8))
+child switch() returned (7, 8)
+g.switch(k=1)
+child switch() returned {'k': 1}
+g.switch(7, k=1)
+child switch() returned ((7,), {'k': 1})
+g.switch(None)
+child switch() returned None
+g.switch(())
+child switch() returned ()
+main got ()
+main got 1
+main got (1, 2)
+main got {'a': 1}
+main got 'finished'
+h.dead True";
+
+/// r31: the parent is the creator and receives results and errors.
+pub const R31_OUTPUT: &str = "main.parent None | main.dead False
+inner.parent is outer: True
+outer got 'inner-ret'
+main got 'outer-ret'
+a: switching to b
+b got 'to-b' | parent is a: True
+a got 'b-ret'
+main got 'a-ret'
+cycle -> ValueError: cyclic parent chain
+parent = None -> TypeError
+lvl1 finally (the exception passes through lvl1)
+main caught RuntimeError('deep')";
+
+/// r32: switching to a dead greenlet goes to its parent.
+pub const R32_OUTPUT: &str = "new: bool False | dead False
+returned to parent: 42 | dead True | bool False
+switch(5) to dead -> 5
+switch(5, k=1) to dead -> ((5,), {'k': 1})
+p: switching to dead q (q.parent is main)
+main got 'hello' | p suspended (dead: False )
+p resumed with 'back'
+resume p: 'p-ret'";
+
+/// r33: `throw` raises at the pending switch.
+pub const R33_OUTPUT: &str = "suspended
+child caught ValueError('v')
+child finally
+throw(ValueError) -> 'recovered' | dead True
+susp2 finally
+throw() default GreenletExit -> GreenletExit() | dead True
+throw into not-started: raised in parent ValueError('boom') | dead True
+throw() into not-started -> GreenletExit()
+throw into dead: raised in parent KeyError('k')";
+
+/// r34: dropping the last handle kills a suspended greenlet. Adaptation: Python's
+/// GreenletExit carries the message 'Killing the greenlet because all references have
+/// vanished.'; `Error::Exit` carries none.
+pub const R34_OUTPUT: &str = "suspended
+del x
+body got GreenletExit()
+body finally
+after del x
+stubborn caught GreenletExit and returns
+after del y
+after del z (never started: nothing ran)";
