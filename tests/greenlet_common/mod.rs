@@ -123,8 +123,8 @@ pub fn expect(log: &Log, expected: &str) {
     assert_eq!(log.lines(), expected);
 }
 
-/// The real outputs of the reference scripts `../shared/reference/semantics/r30`..`r34`
-/// (greenlet 3.5), which the async and the synchronous greenlet tests both print.
+// The real outputs of the reference scripts `../shared/reference/semantics/r30`..`r34`
+// (greenlet 3.5), which the async and the synchronous greenlet tests both print.
 
 /// r30: switch values, one packed value per switch.
 pub const R30_OUTPUT: &str = "run() called with (1, 2) {'x': 3}
