@@ -11,6 +11,10 @@ use corosensei::stack::{DefaultStack, Stack};
 
 /// The stack size a green thread gets unless the runtime was built with another
 /// ([`Builder::green_stack_size`](crate::Builder::green_stack_size)).
+///
+/// ```
+/// assert_eq!(greenery::green::DEFAULT_STACK_SIZE, 256 * 1024);
+/// ```
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
 
 /// How many finished stacks a thread keeps for reuse, so that a program cycling through up to
