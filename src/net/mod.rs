@@ -75,6 +75,30 @@
 //! * With the cargo feature `futures-io`, [`TcpStream`], its owned halves and [`UnixStream`]
 //!   implement `futures_io::AsyncRead` and `AsyncWrite`.
 
+/// `AsRawFd`, `AsFd` and `Debug` for socket types, through the mio socket each one wraps
+/// (its `inner: Registered<_>`).
+macro_rules! fd_impls {
+    ($($ty:ty),*) => {$(
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(self.inner.get())
+            }
+        }
+
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(self.inner.get())
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self.inner.get(), f)
+            }
+        }
+    )*};
+}
+
 mod addr;
 #[cfg(feature = "futures-io")]
 mod futures_io;
