@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{gevent, Log};
+use common::{gevent, silent_paused, Log};
 use greenery::time::sleep;
 use greenery::{spawn, yield_now, Task};
 
@@ -15,15 +15,6 @@ async fn body(fail: bool) -> &'static str {
         panic!("boom");
     }
     "v"
-}
-
-fn silent_paused() -> greenery::Runtime {
-    std::panic::set_hook(Box::new(|_| {}));
-    greenery::Builder::new()
-        .start_paused(true)
-        .on_task_panic(greenery::PanicPolicy::Silent)
-        .build()
-        .unwrap()
 }
 
 fn say(log: &Log, line: &'static str) -> impl FnOnce(&Task) + 'static {

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{gevent, Log};
+use common::{gevent, silent_paused, Log};
 use greenery::task::TaskState;
 use greenery::time::sleep;
 use greenery::{spawn, yield_now, JoinError, Task};
@@ -17,15 +17,6 @@ fn py(b: bool) -> &'static str {
     } else {
         "False"
     }
-}
-
-fn silent_paused() -> greenery::Runtime {
-    std::panic::set_hook(Box::new(|_| {}));
-    greenery::Builder::new()
-        .start_paused(true)
-        .on_task_panic(greenery::PanicPolicy::Silent)
-        .build()
-        .unwrap()
 }
 
 /// The message of a `Task::error`: the kill's reason, or the panic's message.

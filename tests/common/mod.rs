@@ -58,6 +58,16 @@ pub fn paused() -> greenery::Runtime {
         .expect("runtime")
 }
 
+/// [`paused`], for tests whose tasks panic on purpose: no panic report, no panic hook output.
+pub fn silent_paused() -> greenery::Runtime {
+    std::panic::set_hook(Box::new(|_| {}));
+    greenery::Builder::new()
+        .start_paused(true)
+        .on_task_panic(greenery::PanicPolicy::Silent)
+        .build()
+        .expect("runtime")
+}
+
 /// Records `"{name} dropped"` when dropped: stands in for a `finally` block.
 pub struct Finally(pub Log, pub String);
 
